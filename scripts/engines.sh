@@ -1,0 +1,284 @@
+#!/usr/bin/env bash
+# scripts/engines.sh: get real container engines (Docker Engine, Podman's Docker-compatible service) on this
+# machine for keelhaul's tests and for local use.
+#
+#   scripts/engines.sh up [docker|podman|all]     start what is not already answering (idempotent)
+#   scripts/engines.sh down [docker|podman|all]   stop only what this script started
+#   scripts/engines.sh status                     socket, reachable, started-by-us, server version
+#   scripts/engines.sh env                        KEELHAUL_DOCKER_HOST=... / KEELHAUL_PODMAN_HOST=... lines
+#
+# An engine whose socket already answers GET /_ping is left alone and never stopped by `down`.
+# Installing packages and starting daemons needs root on Debian; elsewhere, start the engines yourself.
+# What this script started is recorded (pid files, logs) in ${KEELHAUL_ENGINES_STATE:-/run/keelhaul-engines}.
+# Progress goes to stderr; stdout is kept for `status` and `env`.
+set -euo pipefail
+
+STATE_DIR="${KEELHAUL_ENGINES_STATE:-/run/keelhaul-engines}"
+DOCKER_SOCK=/var/run/docker.sock
+PODMAN_SOCK=/run/podman/podman.sock
+WAIT_SECS="${KEELHAUL_ENGINES_WAIT:-60}"
+STOP_SECS=30
+CONTAINERS_CONF=/etc/containers/containers.conf
+PROG="engines.sh"
+
+say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
+die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
+
+usage() {
+  cat >&2 <<EOF
+usage: $PROG up [docker|podman|all]
+       $PROG down [docker|podman|all]
+       $PROG status
+       $PROG env
+EOF
+  exit 2
+}
+
+sock_of() { case "$1" in docker) echo "$DOCKER_SOCK" ;; podman) echo "$PODMAN_SOCK" ;; esac; }
+pidfile_of() { case "$1" in docker) echo "$STATE_DIR/dockerd.pid" ;; podman) echo "$STATE_DIR/podman.pid" ;; esac; }
+log_of() { case "$1" in docker) echo "$STATE_DIR/dockerd.log" ;; podman) echo "$STATE_DIR/podman.log" ;; esac; }
+# A word that must appear in /proc/PID/cmdline for a recorded pid to still be ours (guards against pid reuse).
+cmd_of() { case "$1" in docker) echo "dockerd" ;; podman) echo "podman" ;; esac; }
+
+# ping SOCK: true when the socket answers GET /_ping with OK.
+ping_sock() {
+  local sock="$1" out
+  [ -S "$sock" ] || return 1
+  command -v curl >/dev/null 2>&1 || return 1
+  out="$(curl -sS --max-time 3 --unix-socket "$sock" http://localhost/_ping 2>/dev/null)" || return 1
+  [ "$out" = "OK" ]
+}
+
+# our_pid ENGINE: prints the pid of the engine this script started, if it is still alive.
+our_pid() {
+  local pf pid
+  pf="$(pidfile_of "$1")"
+  [ -f "$pf" ] || return 1
+  pid="$(tr -dc '0-9' <"$pf")"
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$(cmd_of "$1")" || return 1
+  echo "$pid"
+}
+
+is_debian_root() { [ "$(id -u)" = 0 ] && [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; }
+
+# ensure_packages ENGINE: install, quietly, the Debian packages whose binaries are missing.
+ensure_packages() {
+  local engine="$1" pkgs=()
+  command -v curl >/dev/null 2>&1 || pkgs+=(curl)
+  if [ "$engine" = docker ]; then
+    command -v dockerd >/dev/null 2>&1 || pkgs+=(docker.io)
+  else
+    command -v podman >/dev/null 2>&1 || pkgs+=(podman)
+    command -v slirp4netns >/dev/null 2>&1 || pkgs+=(slirp4netns)
+    command -v newuidmap >/dev/null 2>&1 || pkgs+=(uidmap)
+  fi
+  command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || pkgs+=(iptables)
+  # The probe image is built from Debian's static busybox (test/fixtures/seed-busybox.sh).
+  [ "$(dpkg-query -W -f='${Status}' busybox-static 2>/dev/null || true)" = "install ok installed" ] \
+    || pkgs+=(busybox-static)
+  [ "${#pkgs[@]}" -gt 0 ] || return 0
+  say "installing ${pkgs[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  local apt=(apt-get -o DPkg::Lock::Timeout=300 -y -qq)
+  if ! "${apt[@]}" install --no-install-recommends "${pkgs[@]}" >"$STATE_DIR/apt.log" 2>&1; then
+    "${apt[@]}" update >>"$STATE_DIR/apt.log" 2>&1 || true
+    "${apt[@]}" install --no-install-recommends "${pkgs[@]}" >>"$STATE_DIR/apt.log" 2>&1 \
+      || { tail -n 15 "$STATE_DIR/apt.log" >&2; die "apt-get install ${pkgs[*]} failed (log: $STATE_DIR/apt.log)"; }
+  fi
+}
+
+# Podman cannot raise rlimits here, so give its containers fixed nofile/nproc limits. Only adds the key when
+# it is missing; other settings in containers.conf are kept.
+ensure_containers_conf() {
+  local line='default_ulimits = ["nofile=4096:4096", "nproc=4096:4096"]'
+  mkdir -p "$(dirname "$CONTAINERS_CONF")"
+  if [ ! -f "$CONTAINERS_CONF" ]; then
+    printf '[containers]\n%s\n' "$line" >"$CONTAINERS_CONF"
+    say "wrote $CONTAINERS_CONF (default_ulimits)"
+  elif grep -Eq '^[[:space:]]*default_ulimits[[:space:]]*=' "$CONTAINERS_CONF"; then
+    return 0
+  elif grep -Eq '^[[:space:]]*\[containers\][[:space:]]*$' "$CONTAINERS_CONF"; then
+    local tmp
+    tmp="$(mktemp "$CONTAINERS_CONF.XXXXXX")"
+    awk -v l="$line" '{ print } /^[[:space:]]*\[containers\][[:space:]]*$/ && !done { print l; done = 1 }' \
+      "$CONTAINERS_CONF" >"$tmp"
+    chmod 644 "$tmp"
+    mv "$tmp" "$CONTAINERS_CONF"
+    say "added default_ulimits to $CONTAINERS_CONF"
+  else
+    printf '\n[containers]\n%s\n' "$line" >>"$CONTAINERS_CONF"
+    say "added [containers] default_ulimits to $CONTAINERS_CONF"
+  fi
+}
+
+# wait_ping ENGINE PID: bounded wait for the socket; on failure print the cause and the log tail.
+wait_ping() {
+  local engine="$1" pid="$2" sock log i
+  sock="$(sock_of "$engine")"
+  log="$(log_of "$engine")"
+  for ((i = 0; i < WAIT_SECS * 2; i++)); do
+    ping_sock "$sock" && return 0
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$log" >&2 || true
+      die "$engine exited before answering on $sock (log: $log)"
+    fi
+    sleep 0.5
+  done
+  tail -n 20 "$log" >&2 || true
+  die "$engine did not answer GET /_ping on $sock within ${WAIT_SECS}s (log: $log)"
+}
+
+start_docker() {
+  local log pid
+  log="$(log_of docker)"
+  rm -f "$(pidfile_of docker)"
+  # A dead dockerd leaves its socket behind; dockerd refuses to start over a live one, so only a stale one is removed.
+  [ -S "$DOCKER_SOCK" ] && ! ping_sock "$DOCKER_SOCK" && rm -f "$DOCKER_SOCK"
+  say "starting dockerd on unix://$DOCKER_SOCK (log: $log)"
+  setsid dockerd --host "unix://$DOCKER_SOCK" --pidfile "$(pidfile_of docker)" </dev/null >>"$log" 2>&1 &
+  pid=$!
+  wait_ping docker "$pid"
+}
+
+start_podman() {
+  local log pid
+  log="$(log_of podman)"
+  ensure_containers_conf
+  mkdir -p "$(dirname "$PODMAN_SOCK")"
+  [ -S "$PODMAN_SOCK" ] && ! ping_sock "$PODMAN_SOCK" && rm -f "$PODMAN_SOCK"
+  say "starting podman system service on unix://$PODMAN_SOCK (log: $log)"
+  setsid podman system service --time=0 "unix://$PODMAN_SOCK" </dev/null >>"$log" 2>&1 &
+  pid=$!
+  echo "$pid" >"$(pidfile_of podman)"
+  wait_ping podman "$pid"
+}
+
+# stop_ours ENGINE: TERM, bounded wait, then KILL; only for a process this script started.
+stop_ours() {
+  local engine="$1" pid i
+  if pid="$(our_pid "$engine")"; then
+    say "stopping $engine (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < STOP_SECS * 2; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "$engine (pid $pid) ignored TERM for ${STOP_SECS}s; killing"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 1
+    fi
+  fi
+  rm -f "$(pidfile_of "$engine")"
+}
+
+# dockerd's docker0 bridge can vanish while it runs; restarting dockerd recreates it.
+ensure_docker0() {
+  local i
+  for ((i = 0; i < 10; i++)); do
+    [ -e /sys/class/net/docker0 ] && return 0
+    sleep 0.5
+  done
+  if our_pid docker >/dev/null; then
+    say "docker0 bridge is missing; restarting the dockerd we started"
+    stop_ours docker
+    start_docker
+    for ((i = 0; i < 10; i++)); do
+      [ -e /sys/class/net/docker0 ] && return 0
+      sleep 0.5
+    done
+    say "warning: docker0 bridge still missing after restart (bridge networking will not work)"
+  else
+    say "warning: docker0 bridge is missing and dockerd was not started by $PROG; restart it yourself"
+  fi
+}
+
+up_one() {
+  local engine="$1" sock pid
+  sock="$(sock_of "$engine")"
+  if ping_sock "$sock"; then
+    if [ "$engine" = docker ] && our_pid docker >/dev/null; then ensure_docker0; fi
+    say "$engine: already answering on unix://$sock"
+    return 0
+  fi
+  is_debian_root || die "$engine is not reachable on $sock and this is not Debian as root, so it cannot be installed or started here; start it yourself"
+  mkdir -p "$STATE_DIR"
+  ensure_packages "$engine"
+  if pid="$(our_pid "$engine")"; then
+    # Started by us earlier but not answering (yet): give it the bounded wait, then restart once.
+    say "$engine (pid $pid, ours) is not answering yet; waiting"
+    if ( wait_ping "$engine" "$pid" ) 2>/dev/null; then return 0; fi
+    stop_ours "$engine"
+  fi
+  case "$engine" in
+    docker) start_docker; ensure_docker0 ;;
+    podman) start_podman ;;
+  esac
+  say "$engine: up on unix://$sock"
+}
+
+engines_of() {
+  case "${1:-all}" in
+    all) echo docker podman ;;
+    docker | podman) echo "$1" ;;
+    *) usage ;;
+  esac
+}
+
+server_version() {
+  local out
+  out="$(curl -sS --max-time 5 --unix-socket "$1" http://localhost/version 2>/dev/null)" || { echo "-"; return; }
+  # The first "Version" is the Engine component's; ApiVersion is top level.
+  printf '%s (api %s)\n' \
+    "$(printf '%s' "$out" | grep -o '"Version":"[^"]*"' | head -n1 | cut -d'"' -f4)" \
+    "$(printf '%s' "$out" | grep -o '"ApiVersion":"[^"]*"' | head -n1 | cut -d'"' -f4)"
+}
+
+cmd_status() {
+  local engine sock reach ours ver
+  printf '%-7s %-36s %-10s %-15s %s\n' ENGINE SOCKET REACHABLE STARTED-BY-US VERSION
+  for engine in docker podman; do
+    sock="$(sock_of "$engine")"
+    reach=no ours=no ver=-
+    if ping_sock "$sock"; then reach=yes; ver="$(server_version "$sock")"; fi
+    our_pid "$engine" >/dev/null && ours=yes
+    printf '%-7s %-36s %-10s %-15s %s\n' "$engine" "unix://$sock" "$reach" "$ours" "$ver"
+  done
+}
+
+with_lock() {
+  mkdir -p "$STATE_DIR" 2>/dev/null || return 0
+  if command -v flock >/dev/null 2>&1 && exec 9>"$STATE_DIR/.lock"; then
+    flock -w 300 9 || die "another $PROG is still running (lock $STATE_DIR/.lock)"
+  fi
+}
+
+main() {
+  local cmd="${1:-}" engine
+  [ $# -gt 0 ] && shift
+  case "$cmd" in
+    up)
+      [ $# -le 1 ] || usage
+      [ "$(id -u)" = 0 ] && with_lock
+      for engine in $(engines_of "${1:-all}"); do up_one "$engine"; done
+      ;;
+    down)
+      [ $# -le 1 ] || usage
+      [ "$(id -u)" = 0 ] && with_lock
+      for engine in $(engines_of "${1:-all}"); do
+        if [ -f "$(pidfile_of "$engine")" ]; then stop_ours "$engine"; else say "$engine: not started by $PROG; left alone"; fi
+      done
+      ;;
+    status) [ $# -eq 0 ] || usage; cmd_status ;;
+    env)
+      [ $# -eq 0 ] || usage
+      echo "KEELHAUL_DOCKER_HOST=unix://$DOCKER_SOCK"
+      echo "KEELHAUL_PODMAN_HOST=unix://$PODMAN_SOCK"
+      ;;
+    -h | --help | help) usage ;;
+    *) usage ;;
+  esac
+}
+
+main "$@"
