@@ -1,0 +1,480 @@
+// The platform client: the only module that imports dockerode (DESIGN.md layout).
+// Every call is bounded by an AbortSignal, never by docker-modem's global `timeout`, which can
+// leave `wait()` pending forever and let Node exit 0 without cleaning up (ecosystem.md 3.5).
+import Docker from 'dockerode';
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { PlatformError, isConnectionFailure, oneLine } from '../../judges/errors.js';
+import type { Connection } from './connection.js';
+import { negotiateApiVersion, type Negotiation } from './negotiate.js';
+import { fingerprint, type Fingerprint } from './fingerprint.js';
+import { demuxDockerStream } from './demux.js';
+
+export const LABEL_RUN = 'keelhaul.run';
+export const LABEL_SCENARIO = 'keelhaul.scenario';
+
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
+
+export interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+  text: string;
+  json<T = any>(): T;
+}
+
+export interface RawRequest {
+  method: string;
+  path: string;
+  body?: unknown;
+  /** Send the path without the negotiated /vX.Y prefix (as /_ping and /version are probed). */
+  unversioned?: boolean;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** For HTTP upgrade probes: resolve on the 101 and close the socket. */
+  upgrade?: boolean;
+}
+
+export interface ContainerSpec {
+  image: string;
+  cmd?: string[];
+  entrypoint?: string[];
+  env?: string[];
+  user?: string;
+  tty?: boolean;
+  hostname?: string;
+  workingDir?: string;
+  exposedPorts?: Record<string, Record<string, never>>;
+  /** Passed through as-is: this is where attacks put the dangerous options. */
+  hostConfig?: Record<string, unknown>;
+  networkingConfig?: Record<string, unknown>;
+  labels?: Record<string, string>;
+  name?: string;
+}
+
+export interface ProcessResult {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunResult extends ProcessResult {
+  id: string;
+  timedOut: boolean;
+  inspect: any;
+}
+
+export interface ConnectedPlatform {
+  client: PlatformClient;
+  negotiation: Extract<Negotiation, { ok: true }>;
+  fingerprint: Fingerprint;
+  version: any;
+  info: any;
+}
+
+/** Connected gate: once closed (on SIGINT/SIGTERM), no new object may be created in this process. */
+let creationGateClosed = false;
+export function closeCreationGate(): void {
+  creationGateClosed = true;
+}
+
+function signalFor(timeoutMs: number, outer?: AbortSignal): AbortSignal {
+  const timer = AbortSignal.timeout(timeoutMs);
+  return outer ? AbortSignal.any([timer, outer]) : timer;
+}
+
+function describeFailure(error: unknown, what: string, url: string): Error {
+  if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') {
+    return new PlatformTimeout(`${what}: no answer from ${url} in time`);
+  }
+  if (isConnectionFailure(error)) {
+    return new PlatformError(`${what}: cannot reach ${url}: ${oneLine(error)}`, { cause: error });
+  }
+  return error as Error;
+}
+
+export class PlatformTimeout extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PlatformTimeout';
+  }
+}
+
+/** An HTTP error answer from the platform, with its status and the raw message kept for reports. */
+export class PlatformRefusal extends Error {
+  constructor(readonly statusCode: number, readonly rawMessage: string, what: string) {
+    super(`${what}: the platform answered ${statusCode}: ${rawMessage}`);
+    this.name = 'PlatformRefusal';
+  }
+}
+
+function refusalFrom(error: unknown, what: string): Error {
+  const e = error as { statusCode?: number; json?: { message?: string }; reason?: string; message?: string };
+  if (typeof e?.statusCode === 'number') {
+    const raw = e.json?.message ?? (typeof e.json === 'string' ? e.json : undefined) ?? e.reason ?? e.message ?? '';
+    return new PlatformRefusal(e.statusCode, String(raw).trim(), what);
+  }
+  return error as Error;
+}
+
+export class PlatformClient {
+  private readonly docker: Docker;
+
+  constructor(readonly connection: Connection, readonly apiVersion: string, readonly runId: string) {
+    this.docker = new Docker({ ...dockerodeOptions(connection), version: `v${apiVersion}` });
+  }
+
+  /** Reach the platform, negotiate the API version and fingerprint it. Throws PlatformError (exit 4). */
+  static async connect(connection: Connection, runId: string, timeoutMs = 10_000): Promise<ConnectedPlatform> {
+    const probe = new PlatformClient(connection, '0', runId);
+    const versionResponse = await probe.raw({ method: 'GET', path: '/version', unversioned: true, timeoutMs });
+    if (versionResponse.status !== 200) {
+      throw new PlatformError(`GET /version on ${connection.url} answered ${versionResponse.status}: ${versionResponse.text.slice(0, 200)}`);
+    }
+    let version: any;
+    try {
+      version = versionResponse.json();
+    } catch {
+      throw new PlatformError(`GET /version on ${connection.url} did not answer JSON: ${versionResponse.text.slice(0, 120)}`);
+    }
+    const negotiation = negotiateApiVersion(version);
+    if (!negotiation.ok) throw new PlatformError(`${connection.url}: ${negotiation.reason}`);
+    const client = new PlatformClient(connection, negotiation.version, runId);
+    const infoResponse = await client.raw({ method: 'GET', path: '/info', timeoutMs });
+    if (infoResponse.status !== 200) {
+      throw new PlatformError(`GET /info on ${connection.url} answered ${infoResponse.status}: ${infoResponse.text.slice(0, 200)}`);
+    }
+    const info = infoResponse.json();
+    return { client, negotiation, version, info, fingerprint: fingerprint(version, info, negotiation.version) };
+  }
+
+  get url(): string {
+    return this.connection.url;
+  }
+
+  labelsFor(scenario: string, extra: Record<string, string> = {}): Record<string, string> {
+    return { ...extra, [LABEL_RUN]: this.runId, [LABEL_SCENARIO]: scenario };
+  }
+
+  // ---- containers ---------------------------------------------------------------------------
+
+  async createContainer(spec: ContainerSpec, scenario: string, signal?: AbortSignal): Promise<string> {
+    if (creationGateClosed) throw new Error('keelhaul is shutting down: no new containers');
+    const body: Record<string, unknown> = {
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Entrypoint: spec.entrypoint,
+      Env: spec.env,
+      User: spec.user,
+      Tty: spec.tty ?? false,
+      Hostname: spec.hostname,
+      WorkingDir: spec.workingDir,
+      ExposedPorts: spec.exposedPorts,
+      Labels: this.labelsFor(scenario, spec.labels),
+      HostConfig: spec.hostConfig ?? {},
+      NetworkingConfig: spec.networkingConfig,
+      AttachStdout: false,
+      AttachStderr: false,
+      name: spec.name,
+    };
+    try {
+      const container = await this.docker.createContainer({ ...(body as any), abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal) });
+      return container.id;
+    } catch (error) {
+      throw refusalFrom(describeFailure(error, 'create container', this.url), 'create container');
+    }
+  }
+
+  async startContainer(id: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start({ abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal) } as any);
+    } catch (error) {
+      const e = error as { statusCode?: number };
+      if (e?.statusCode === 304) return; // already started
+      throw refusalFrom(describeFailure(error, 'start container', this.url), 'start container');
+    }
+  }
+
+  /** Wait for exit; on timeout the container is killed and `timedOut` is reported, never a hang. */
+  async waitContainer(id: string, timeoutMs: number, signal?: AbortSignal): Promise<{ exitCode: number | null; timedOut: boolean }> {
+    try {
+      const result: any = await (this.docker.getContainer(id).wait({ abortSignal: signalFor(timeoutMs, signal) } as any) as unknown as Promise<unknown>);
+      return { exitCode: typeof result?.StatusCode === 'number' ? result.StatusCode : null, timedOut: false };
+    } catch (error) {
+      const name = (error as Error)?.name;
+      if (name === 'AbortError' || name === 'TimeoutError') {
+        await this.killContainer(id).catch(() => undefined);
+        return { exitCode: null, timedOut: true };
+      }
+      throw describeFailure(error, 'wait for container', this.url);
+    }
+  }
+
+  async killContainer(id: string, signalName = 'KILL'): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal: signalName, abortSignal: signalFor(10_000) } as any);
+    } catch (error) {
+      const code = (error as { statusCode?: number })?.statusCode;
+      if (code === 404 || code === 409 || code === 304) return; // gone or not running
+      throw describeFailure(error, 'kill container', this.url);
+    }
+  }
+
+  async inspectContainer(id: string, signal?: AbortSignal): Promise<any> {
+    try {
+      return await this.docker.getContainer(id).inspect({ abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal) } as any);
+    } catch (error) {
+      throw refusalFrom(describeFailure(error, 'inspect container', this.url), 'inspect container');
+    }
+  }
+
+  /** Force-remove with its anonymous volumes. A container that is already gone is not an error. */
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true, abortSignal: signalFor(20_000) } as any);
+    } catch (error) {
+      const code = (error as { statusCode?: number })?.statusCode;
+      if (code === 404) return;
+      // 409 "removal already in progress" is as good as removed.
+      if (code === 409 && /already in progress/i.test(String((error as Error).message))) return;
+      throw describeFailure(error, `remove container ${id.slice(0, 12)}`, this.url);
+    }
+  }
+
+  async logs(id: string, tty = false, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
+    try {
+      const raw = (await this.docker.getContainer(id).logs({
+        stdout: true, stderr: true, follow: false, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal),
+      } as any)) as unknown as Buffer;
+      const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
+      return tty ? { stdout: buffer.toString('utf8'), stderr: '' } : demuxDockerStream(buffer);
+    } catch (error) {
+      throw refusalFrom(describeFailure(error, 'read logs', this.url), 'read logs');
+    }
+  }
+
+  /** create, start, wait (bounded), read logs and inspect. The caller owns removal (the World tracks it). */
+  async runToCompletion(spec: ContainerSpec, scenario: string, timeoutMs: number, track: (id: string) => void, signal?: AbortSignal): Promise<RunResult> {
+    const id = await this.createContainer(spec, scenario, signal);
+    track(id);
+    await this.startContainer(id, signal);
+    const { exitCode, timedOut } = await this.waitContainer(id, timeoutMs, signal);
+    const [{ stdout, stderr }, inspect] = await Promise.all([this.logs(id, spec.tty, signal), this.inspectContainer(id, signal)]);
+    return { id, exitCode: timedOut ? null : exitCode, timedOut, stdout, stderr, inspect };
+  }
+
+  async exec(id: string, cmd: string[], options: { user?: string; privileged?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProcessResult & { timedOut: boolean }> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const abortSignal = signalFor(timeoutMs, options.signal);
+    let exec: Docker.Exec;
+    try {
+      exec = await this.docker.getContainer(id).exec({
+        Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, User: options.user, Privileged: options.privileged,
+        abortSignal,
+      } as any);
+    } catch (error) {
+      throw refusalFrom(describeFailure(error, 'create exec', this.url), 'create exec');
+    }
+    let stream: Readable;
+    try {
+      stream = (await exec.start({ hijack: true, stdin: false, abortSignal } as any)) as unknown as Readable;
+    } catch (error) {
+      throw refusalFrom(describeFailure(error, 'start exec', this.url), 'start exec');
+    }
+    const collected = await collectStream(stream, abortSignal);
+    const output = demuxDockerStream(collected.buffer);
+    if (collected.aborted) return { exitCode: null, timedOut: true, ...output };
+    // Inspecting before the stream ends gives Running: true, ExitCode: null (ecosystem.md 3.4).
+    const inspected: any = await (exec.inspect({ abortSignal: signalFor(10_000) } as any) as unknown as Promise<unknown>);
+    return { exitCode: typeof inspected.ExitCode === 'number' ? inspected.ExitCode : null, timedOut: false, ...output };
+  }
+
+  // ---- labelled objects -----------------------------------------------------------------------
+
+  async listContainersByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string>; state: string; names: string[] }>> {
+    const list: any[] = await (this.docker.listContainers({ all: true, filters: { label: [label] }, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any) as unknown as Promise<any[]>)
+      .catch((error: unknown) => { throw describeFailure(error, 'list containers', this.url); });
+    return list.map((c: any) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State, names: c.Names ?? [] }));
+  }
+
+  async listNetworksByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
+    const list: any[] = await (this.docker.listNetworks({ filters: { label: [label] }, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any) as unknown as Promise<any[]>)
+      .catch((error: unknown) => { throw describeFailure(error, 'list networks', this.url); });
+    return list.map((n: any) => ({ id: n.Id, labels: n.Labels ?? {} }));
+  }
+
+  async listVolumesByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
+    const result: any = await (this.docker.listVolumes({ filters: { label: [label] }, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any) as unknown as Promise<any>)
+      .catch((error: unknown) => { throw describeFailure(error, 'list volumes', this.url); });
+    return (result?.Volumes ?? []).map((v: any) => ({ id: v.Name, labels: v.Labels ?? {} }));
+  }
+
+  async createNetwork(name: string, scenario: string, options: Record<string, unknown> = {}): Promise<string> {
+    if (creationGateClosed) throw new Error('keelhaul is shutting down: no new networks');
+    try {
+      const network = await this.docker.createNetwork({ Name: name, Labels: this.labelsFor(scenario), ...options, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any);
+      return network.id;
+    } catch (error) {
+      throw refusalFrom(describeFailure(error, 'create network', this.url), 'create network');
+    }
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    try {
+      await this.docker.getNetwork(id).remove({ abortSignal: signalFor(20_000) } as any);
+    } catch (error) {
+      if ((error as { statusCode?: number })?.statusCode === 404) return;
+      throw describeFailure(error, 'remove network', this.url);
+    }
+  }
+
+  async createVolume(name: string, scenario: string): Promise<string> {
+    if (creationGateClosed) throw new Error('keelhaul is shutting down: no new volumes');
+    try {
+      const volume: any = await this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any);
+      return volume.Name ?? name;
+    } catch (error) {
+      throw refusalFrom(describeFailure(error, 'create volume', this.url), 'create volume');
+    }
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove({ abortSignal: signalFor(20_000) } as any);
+    } catch (error) {
+      if ((error as { statusCode?: number })?.statusCode === 404) return;
+      throw describeFailure(error, 'remove volume', this.url);
+    }
+  }
+
+  // ---- images -------------------------------------------------------------------------------
+
+  async imageExists(ref: string): Promise<boolean> {
+    const response = await this.raw({ method: 'GET', path: `/images/${encodeURIComponent(ref)}/json` });
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw new PlatformError(`GET /images/${ref}/json answered ${response.status}: ${response.text.slice(0, 200)}`);
+  }
+
+  /** Pull; resolves only when the pull has finished, and fails on in-band errors (ecosystem.md 3.6). */
+  async pullImage(ref: string, timeoutMs: number): Promise<void> {
+    const signal = signalFor(timeoutMs);
+    const stream = await this.docker.pull(ref, { abortSignal: signal } as any).catch((error: unknown) => {
+      throw refusalFrom(describeFailure(error, `pull ${ref}`, this.url), `pull ${ref}`);
+    });
+    const output: any[] = await new Promise((resolve, reject) => {
+      this.docker.modem.followProgress(stream as any, (error: unknown, result: any[]) => (error ? reject(error) : resolve(result ?? [])));
+    });
+    const inBand = output.find((event) => event?.error || event?.errorDetail);
+    if (inBand) throw new Error(`pull ${ref}: ${inBand.error ?? inBand.errorDetail?.message}`);
+  }
+
+  /** POST /images/create?fromSrc=- with a root filesystem tarball. */
+  async importImage(tarball: Buffer, repo: string, tag: string, changes: string[]): Promise<void> {
+    const query = new URLSearchParams({ fromSrc: '-', repo, tag });
+    for (const change of changes) query.append('changes', change);
+    const response = await this.raw({
+      method: 'POST', path: `/images/create?${query}`, body: tarball, headers: { 'Content-Type': 'application/x-tar' }, timeoutMs: 120_000,
+    });
+    const failure = response.status >= 400 ? response.text : response.text.split('\n').find((line) => /"error"/.test(line));
+    if (failure) throw new Error(`import ${repo}:${tag}: ${failure.slice(0, 300)}`);
+  }
+
+  // ---- raw HTTP -----------------------------------------------------------------------------
+
+  /**
+   * A raw request, for conformance checks that judge status codes, headers and error shapes,
+   * which dockerode normalises away. Always bounded by a timeout.
+   */
+  raw(request: RawRequest): Promise<RawResponse> {
+    const c = this.connection;
+    const prefix = request.unversioned || this.apiVersion === '0' ? '' : `/v${this.apiVersion}`;
+    const path = `${prefix}${request.path}`;
+    const headers: Record<string, string> = { Host: 'docker', ...request.headers };
+    let payload: Buffer | undefined;
+    if (request.body !== undefined) {
+      payload = Buffer.isBuffer(request.body) ? request.body : Buffer.from(JSON.stringify(request.body));
+      headers['Content-Type'] ??= 'application/json';
+      headers['Content-Length'] = String(payload.length);
+    }
+    if (request.upgrade) {
+      headers.Connection = 'Upgrade';
+      headers.Upgrade = 'tcp';
+    }
+    const timeoutMs = request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const signal = signalFor(timeoutMs, request.signal);
+    const options: https.RequestOptions = { method: request.method, path, headers, signal };
+    let transport: typeof http | typeof https = http;
+    if (c.transport === 'unix') {
+      options.socketPath = c.socketPath;
+    } else {
+      options.host = c.host;
+      options.port = c.port;
+      if (c.tls) {
+        transport = https;
+        Object.assign(options, { ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key, rejectUnauthorized: c.tls.verify });
+      }
+    }
+    return new Promise<RawResponse>((resolve, reject) => {
+      const req = transport.request(options, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size <= MAX_OUTPUT_BYTES) chunks.push(chunk);
+        });
+        res.on('end', () => resolve(makeResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
+        res.on('error', (error) => reject(describeFailure(error, `${request.method} ${request.path}`, this.url)));
+      });
+      req.on('upgrade', (res, socket) => {
+        socket.destroy();
+        resolve(makeResponse(res.statusCode ?? 101, res.headers, Buffer.alloc(0)));
+      });
+      req.on('error', (error) => reject(describeFailure(error, `${request.method} ${request.path}`, this.url)));
+      if (payload) req.write(payload);
+      req.end();
+    });
+  }
+}
+
+function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: Buffer): RawResponse {
+  const text = body.toString('utf8');
+  return { status, headers, body, text, json: () => JSON.parse(text) };
+}
+
+function collectStream(stream: Readable, signal: AbortSignal): Promise<{ buffer: Buffer; aborted: boolean }> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const finish = (aborted: boolean) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener('abort', onAbort);
+      resolve({ buffer: Buffer.concat(chunks), aborted });
+    };
+    const onAbort = () => {
+      stream.destroy();
+      finish(true);
+    };
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_OUTPUT_BYTES) chunks.push(Buffer.from(chunk));
+    });
+    // demuxStream never ends its outputs: listen for the source's end ourselves (dockerode #422).
+    stream.on('end', () => finish(false));
+    stream.on('close', () => finish(false));
+    stream.on('error', () => finish(false));
+  });
+}
+
+function dockerodeOptions(c: Connection): Docker.DockerOptions {
+  if (c.transport === 'unix') return { socketPath: c.socketPath };
+  if (c.tls) return { host: c.host, port: c.port, protocol: 'https', ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key };
+  return { host: c.host, port: c.port, protocol: 'http' };
+}

@@ -1,0 +1,103 @@
+// The probe image every scenario runs: busybox, with nothing else relied on.
+// Platforms that cannot pull (air-gapped, like the machines keelhaul is developed on) get it seeded
+// by importing a root filesystem built from a static busybox binary through the API.
+import { existsSync, readFileSync } from 'node:fs';
+import tar from 'tar-stream';
+import { PlatformError, oneLine } from '../../judges/errors.js';
+import { runTool } from '../tools/exec.js';
+import type { PlatformClient } from './docker-client.js';
+
+export const DEFAULT_PROBE_IMAGE = 'busybox:latest';
+const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/opt/keelhaul/busybox'];
+
+export type ImageSource = 'present' | 'pulled' | 'seeded';
+
+export function splitImageRef(ref: string): { repo: string; tag: string } {
+  const at = ref.lastIndexOf(':');
+  const slash = ref.lastIndexOf('/');
+  if (at > slash) return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
+  return { repo: ref, tag: 'latest' };
+}
+
+/** Make sure the probe image exists: present, else pulled, else (busybox only) seeded. */
+export async function ensureProbeImage(client: PlatformClient, ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageSource> {
+  if (await client.imageExists(ref)) return 'present';
+  let pullFailure = '';
+  try {
+    await client.pullImage(ref, 30_000);
+    if (await client.imageExists(ref)) return 'pulled';
+  } catch (error) {
+    pullFailure = oneLine(error);
+  }
+  if (!/busybox/.test(splitImageRef(ref).repo)) {
+    throw new PlatformError(`probe image ${ref} is not on the platform and cannot be pulled (${pullFailure || 'pull gave no image'})`);
+  }
+  const binary = findStaticBusybox(env);
+  const applets = await listApplets(binary);
+  const tarball = await busyboxRootfs(readFileSync(binary), applets);
+  const { repo, tag } = splitImageRef(ref);
+  try {
+    await client.importImage(tarball, repo, tag, ['CMD ["sh"]']);
+  } catch (error) {
+    throw new PlatformError(`probe image ${ref}: pull failed (${pullFailure}) and seeding by import failed: ${oneLine(error)}`);
+  }
+  if (!(await client.imageExists(ref))) throw new PlatformError(`probe image ${ref}: the import reported success but the image is not there`);
+  return 'seeded';
+}
+
+export function findStaticBusybox(env: NodeJS.ProcessEnv): string {
+  const named = env.KEELHAUL_BUSYBOX;
+  const candidates = named ? [named] : BUSYBOX_CANDIDATES;
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    if (isDynamicElf(readFileSync(path))) {
+      throw new PlatformError(`${path} is a dynamically linked busybox; seeding needs a static one (Debian: apt-get install busybox-static, or set KEELHAUL_BUSYBOX)`);
+    }
+    return path;
+  }
+  throw new PlatformError(named
+    ? `KEELHAUL_BUSYBOX=${named} does not exist`
+    : 'no probe image on the platform, no registry to pull from, and no static busybox here to seed one (apt-get install busybox-static, or set KEELHAUL_BUSYBOX)');
+}
+
+/** An ELF with a PT_INTERP program header needs a dynamic loader the empty image does not have. */
+export function isDynamicElf(file: Buffer): boolean {
+  if (file.length < 64 || file.readUInt32BE(0) !== 0x7f454c46) return false;
+  const is64 = file[4] === 2;
+  const little = file[5] === 1;
+  const u16 = (o: number) => (little ? file.readUInt16LE(o) : file.readUInt16BE(o));
+  const u32 = (o: number) => (little ? file.readUInt32LE(o) : file.readUInt32BE(o));
+  const phoff = is64 ? Number(little ? file.readBigUInt64LE(32) : file.readBigUInt64BE(32)) : u32(28);
+  const phentsize = u16(is64 ? 54 : 42);
+  const phnum = u16(is64 ? 56 : 44);
+  for (let i = 0; i < phnum; i++) {
+    const offset = phoff + i * phentsize;
+    if (offset + 4 > file.length) break;
+    if (u32(offset) === 3) return true; // PT_INTERP
+  }
+  return false;
+}
+
+async function listApplets(binary: string): Promise<string[]> {
+  const result = await runTool(binary, ['--list'], { timeoutMs: 10_000 });
+  if (result.exitCode !== 0) throw new PlatformError(`${binary} --list failed: ${oneLine(result.stderr)}`);
+  return result.stdout.split('\n').map((s) => s.trim()).filter((s) => /^[a-z0-9_.[-]+$/i.test(s) && s !== 'busybox');
+}
+
+/** A root filesystem: /bin/busybox, a /bin symlink per applet, and the folders a container expects. */
+export function busyboxRootfs(binary: Buffer, applets: string[]): Promise<Buffer> {
+  const pack = tar.pack();
+  const dirs = ['bin', 'dev', 'etc', 'proc', 'sys', 'tmp', 'var', 'var/run', 'root', 'mnt', 'home'];
+  for (const name of dirs) pack.entry({ name, type: 'directory', mode: name === 'tmp' ? 0o1777 : 0o755 });
+  pack.entry({ name: 'bin/busybox', mode: 0o755 }, binary);
+  for (const applet of applets) pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox' });
+  pack.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
+  pack.entry({ name: 'etc/group', mode: 0o644 }, 'root:x:0:\nnogroup:x:65534:\n');
+  pack.finalize();
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    pack.on('data', (chunk: unknown) => chunks.push(chunk as Buffer));
+    pack.on('end', () => resolve(Buffer.concat(chunks)));
+    pack.on('error', reject);
+  });
+}

@@ -1,0 +1,43 @@
+// `keelhaul check`: everything that can be wrong with an attack file or a profile, found without
+// a platform. Exit 2 on any problem, with file:line:column.
+import type { Writable } from 'node:stream';
+import { UsageError } from '../judges/errors.js';
+import { EXIT } from '../judges/outcome.js';
+import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan } from './cucumber-config.js';
+import { loadProfileFile, resolveProfileOption } from './profiles.js';
+import { suggestionsFor } from './step-suggestions.js';
+
+export async function check(options: { paths: string[]; requires: string[]; profile?: string; tags?: string; cwd: string; stdout: Writable }): Promise<number> {
+  const out = (line: string) => options.stdout.write(line + '\n');
+  const problems: string[] = [];
+  if (options.profile && options.profile !== 'auto') {
+    const choice = resolveProfileOption(options.profile);
+    if (choice.kind === 'file') {
+      try {
+        loadProfileFile(choice.path);
+      } catch (error) {
+        if (!(error instanceof UsageError)) throw error;
+        problems.push(error.message);
+      }
+    }
+  }
+  const config = await buildRunConfiguration({ paths: options.paths, requires: options.requires, tags: options.tags, cwd: options.cwd });
+  const { planned, problems: parse } = await loadPlan(config, options.cwd);
+  problems.push(...parse.map((p) => `parse error: ${formatProblem(p)}`));
+  if (parse.length === 0) {
+    const { problems: steps, support } = await findStepProblems(config, options.cwd);
+    for (const p of steps) {
+      problems.push(formatProblem(p));
+      if (p.kind === 'undefined' && p.stepText) {
+        for (const line of suggestionsFor(p.stepText, support)) problems.push(`    ${line}`);
+      }
+    }
+  }
+  for (const p of problems) out(p);
+  if (problems.length > 0) {
+    out(`keelhaul check: ${problems.filter((p) => !p.startsWith('    ')).length} problem(s)`);
+    return EXIT.usage;
+  }
+  out(`keelhaul check: ${planned} scenario(s), no problems`);
+  return planned === 0 ? EXIT.nothingRan : EXIT.ok;
+}

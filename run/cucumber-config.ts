@@ -1,0 +1,187 @@
+// Building cucumber's run configuration from keelhaul's options, and the authoring preflight that
+// needs no platform: parse errors, an empty selection, undefined and ambiguous steps.
+import { loadConfiguration, loadSources, loadSupport, runCucumber, type IRunConfiguration, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { UsageError } from '../judges/errors.js';
+import { compiledDir, packageRoot } from './paths.js';
+
+export interface SelectionOptions {
+  paths: string[];
+  tags?: string;
+  requires: string[];
+  cwd: string;
+}
+
+export interface AuthoringProblem {
+  kind: 'parse' | 'undefined' | 'ambiguous' | 'pending';
+  uri: string;
+  line: number;
+  column: number;
+  message: string;
+  stepText?: string;
+}
+
+/** The feature paths, checked for readability (exit 2 with the path otherwise). */
+export function featurePaths(paths: string[], cwd: string): string[] {
+  const chosen = paths.length > 0 ? paths : [join(packageRoot(), 'features')];
+  return chosen.map((p) => {
+    const [file, ...lineSuffix] = p.split(/(?=:\d+$)/);
+    const absolute = resolve(cwd, file!);
+    if (!existsSync(absolute)) throw new UsageError(`features path ${p} does not exist`);
+    try {
+      accessSync(absolute, constants.R_OK | (statSync(absolute).isDirectory() ? constants.X_OK : 0));
+    } catch {
+      throw new UsageError(`features path ${p} cannot be read`);
+    }
+    return absolute + lineSuffix.join('');
+  });
+}
+
+/** keelhaul's own support and steps, then the user's --require'd files (JS or TS). */
+export function importPaths(requires: string[], cwd: string): string[] {
+  const ours = [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
+  const theirs = requires.map((r) => {
+    const absolute = resolve(cwd, r);
+    if (!existsSync(absolute)) throw new UsageError(`--require ${r} does not exist`);
+    return statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,ts,mts}') : absolute;
+  });
+  return [...ours, ...theirs];
+}
+
+/**
+ * Loaders for --require'd files: our resolve hook, so a user's step file can import
+ * '@cucumber/cucumber', 'chai' and 'keelhaul' without installing them (and gets the same instances
+ * keelhaul uses), then tsx for TypeScript.
+ */
+export function loaderSpecifiers(requires: string[]): string[] {
+  if (requires.length === 0) return [];
+  const hook = pathToFileURL(join(compiledDir(), 'support', 'loader', 'resolve-hook.js')).href;
+  return [hook, import.meta.resolve('tsx/esm')];
+}
+
+export async function buildRunConfiguration(options: SelectionOptions & {
+  parallel?: number;
+  formats?: { stdout: string; files: Record<string, string> };
+  worldParameters?: Record<string, unknown>;
+  dryRun?: boolean;
+}): Promise<IRunConfiguration> {
+  const { runConfiguration } = await loadConfiguration({
+    file: false,
+    provided: {
+      paths: featurePaths(options.paths, options.cwd),
+      tags: options.tags ?? '',
+      import: importPaths(options.requires, options.cwd),
+      loader: loaderSpecifiers(options.requires),
+      parallel: options.parallel ?? 0,
+      strict: true,
+      dryRun: options.dryRun ?? false,
+      worldParameters: (options.worldParameters ?? {}) as any,
+      format: [],
+    },
+  }, { cwd: options.cwd, stdout: nullStream(), stderr: nullStream() });
+  runConfiguration.formats = {
+    stdout: options.formats?.stdout ?? 'summary',
+    files: options.formats?.files ?? {},
+    publish: false,
+    options: {},
+  };
+  return runConfiguration;
+}
+
+export function nullStream(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
+}
+
+/** Parse errors (with file:line:column) and the planned scenarios. */
+export async function loadPlan(config: IRunConfiguration, cwd: string): Promise<{ planned: number; problems: AuthoringProblem[] }> {
+  const { plan, errors } = await loadSources(config.sources, { cwd });
+  const problems: AuthoringProblem[] = errors.map((e) => ({
+    kind: 'parse', uri: e.uri, line: e.location.line, column: e.location.column ?? 0, message: e.message.split('\n')[0]!.replace(/^\(\d+:\d+\): /, ''),
+  }));
+  return { planned: plan.length, problems };
+}
+
+/**
+ * Dry-run the selection with the support code loaded, and report undefined, ambiguous and pending
+ * steps with their location. Returns the loaded support library for reuse by a serial run.
+ */
+export async function findStepProblems(config: IRunConfiguration, cwd: string): Promise<{ problems: AuthoringProblem[]; support: ISupportCodeLibrary; envelopes: any[] }> {
+  let support: ISupportCodeLibrary;
+  try {
+    support = await loadSupport({ sources: config.sources, support: config.support }, { cwd, stderr: nullStream() });
+  } catch (error) {
+    throw new UsageError(`cannot load step definitions: ${String((error as Error).message).split('\n')[0]}`, { cause: error });
+  }
+  const envelopes: any[] = [];
+  let buffered = '';
+  const capture = new Writable({
+    write(chunk, _enc, done) {
+      buffered += chunk.toString();
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        if (line.trim()) envelopes.push(JSON.parse(line));
+      }
+      done();
+    },
+  });
+  await runCucumber({
+    ...config,
+    support,
+    runtime: { ...config.runtime, dryRun: true, parallel: 0 },
+    formats: { stdout: 'message', files: {}, publish: false, options: {} },
+  }, { cwd, stdout: capture, stderr: nullStream() });
+  return { problems: stepProblems(envelopes), support, envelopes };
+}
+
+export function stepProblems(envelopes: any[]): AuthoringProblem[] {
+  const locations = new Map<string, { line: number; column: number; text: string }>();
+  const uris = new Map<string, string>();
+  const pickles = new Map<string, any>();
+  const testCases = new Map<string, any>();
+  const started = new Map<string, string>();
+  const problems: AuthoringProblem[] = [];
+  const seen = new Set<string>();
+  const visit = (node: any): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node.id && node.location && typeof node.text === 'string' && node.keyword) {
+      locations.set(node.id, { line: node.location.line, column: node.location.column ?? 0, text: node.text });
+    }
+    for (const value of Object.values(node)) if (value && typeof value === 'object') visit(value);
+  };
+  for (const e of envelopes) {
+    if (e.gherkinDocument) visit(e.gherkinDocument.feature);
+    else if (e.pickle) {
+      pickles.set(e.pickle.id, e.pickle);
+      uris.set(e.pickle.id, e.pickle.uri);
+    } else if (e.testCase) testCases.set(e.testCase.id, e.testCase);
+    else if (e.testCaseStarted) started.set(e.testCaseStarted.id, e.testCaseStarted.testCaseId);
+    else if (e.testStepFinished) {
+      const status = e.testStepFinished.testStepResult.status;
+      if (status !== 'UNDEFINED' && status !== 'AMBIGUOUS' && status !== 'PENDING') continue;
+      const testCase = testCases.get(started.get(e.testStepFinished.testCaseStartedId) ?? '');
+      const testStep = testCase?.testSteps.find((s: any) => s.id === e.testStepFinished.testStepId);
+      const pickle = pickles.get(testCase?.pickleId);
+      const pickleStep = pickle?.steps.find((s: any) => s.id === testStep?.pickleStepId);
+      const location = pickleStep ? locations.get(pickleStep.astNodeIds[0]) : undefined;
+      const uri = pickle?.uri ?? 'unknown';
+      const key = `${uri}:${location?.line}:${status}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const kind = status === 'UNDEFINED' ? 'undefined' : status === 'AMBIGUOUS' ? 'ambiguous' : 'pending';
+      const text = pickleStep?.text ?? location?.text ?? '';
+      const detail = kind === 'ambiguous' ? `: ${String(e.testStepFinished.testStepResult.message ?? '').split('\n').slice(1).map((l: string) => l.trim()).filter(Boolean).join('; ')}` : '';
+      problems.push({ kind, uri, line: location?.line ?? 0, column: location?.column ?? 0, message: `${kind} step "${text}"${detail}`, stepText: text });
+    }
+  }
+  return problems;
+}
+
+export function formatProblem(p: AuthoringProblem): string {
+  return `${p.uri}:${p.line}:${p.column}: ${p.message}`;
+}

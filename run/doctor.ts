@@ -1,0 +1,69 @@
+// `keelhaul doctor`: can this platform be tested? Reach the API, negotiate, fingerprint, check the
+// probe image, and run a container with and without networking (Docker's docker0 bridge can vanish
+// while the daemon runs, and then every networked container fails to start).
+import type { Writable } from 'node:stream';
+import { ensureProbeImage } from '../adapters/platform/probe-image.js';
+import { PlatformRefusal } from '../adapters/platform/docker-client.js';
+import { oneLine } from '../judges/errors.js';
+import { EXIT } from '../judges/outcome.js';
+import { connectPlatform, newRunId } from './run.js';
+import { loadProfile } from './profiles.js';
+import { sweep } from './sweep.js';
+
+export async function doctor(options: { target?: string; image: string; profile: string; stdout: Writable }): Promise<number> {
+  const out = (line: string) => options.stdout.write(line + '\n');
+  const runId = `doctor-${newRunId()}`;
+  const platform = await connectPlatform(options.target, runId);
+  const fp = platform.fingerprint;
+  const profile = loadProfile(options.profile, fp);
+  out(`target:      ${platform.client.url} (${platform.client.connection.source})`);
+  out(`engine:      ${fp.engine} ${fp.version}, API ${fp.apiVersion} (platform max ${platform.negotiation.daemonMax}${fp.minApiVersion ? `, min ${fp.minApiVersion}` : ''})`);
+  if (platform.negotiation.note) out(`note:        ${platform.negotiation.note}`);
+  out(`os:          ${fp.os}, kernel ${fp.kernel}, ${fp.arch}, cgroup v${fp.cgroupVersion} (${fp.cgroupDriver})`);
+  out(`host:        ${fp.name}${fp.serverId ? ` (${fp.serverId})` : ''}`);
+  out(`security:    ${fp.securityOptions.join(', ') || 'none reported'}`);
+  out(`profile:     ${profile.name}${options.profile === 'auto' ? ' (auto)' : ''}`);
+  const exposed = exposure(platform.client.connection);
+  if (exposed) out(`WARNING:     ${exposed}`);
+  for (const w of fp.warnings) out(`platform warning: ${w}`);
+  let healthy = true;
+  try {
+    const source = await ensureProbeImage(platform.client, options.image);
+    out(`probe image: ${options.image} (${source})`);
+  } catch (error) {
+    out(`probe image: UNUSABLE: ${oneLine(error)}`);
+    return EXIT.platform;
+  }
+  for (const mode of ['none', 'default'] as const) {
+    const hostConfig = mode === 'none' ? { NetworkMode: 'none' } : {};
+    let id: string | undefined;
+    try {
+      id = await platform.client.createContainer({ image: options.image, cmd: ['sh', '-c', 'echo ok'], hostConfig }, 'doctor');
+      await platform.client.startContainer(id);
+      const { exitCode, timedOut } = await platform.client.waitContainer(id, 20_000);
+      const ok = exitCode === 0 && !timedOut;
+      healthy &&= ok;
+      out(`container:   ${mode === 'none' ? 'no network' : 'default network'}: ${ok ? 'ok' : `FAILED (exit ${exitCode}${timedOut ? ', timed out' : ''})`}`);
+    } catch (error) {
+      healthy = false;
+      const raw = error instanceof PlatformRefusal ? error.rawMessage : oneLine(error);
+      const hint = /docker0|bridge|no such (network|interface)|link not found/i.test(raw)
+        ? ' (the engine\'s default bridge is missing: restart the engine, e.g. `scripts/engines.sh down docker && scripts/engines.sh up docker`)'
+        : '';
+      out(`container:   ${mode === 'none' ? 'no network' : 'default network'}: FAILED: ${raw}${hint}`);
+    } finally {
+      if (id) await platform.client.removeContainer(id).catch(() => undefined);
+    }
+  }
+  await sweep(platform.client, runId).catch(() => undefined);
+  out(healthy ? 'doctor: the platform is usable' : 'doctor: the platform is NOT fully usable');
+  return healthy ? EXIT.ok : EXIT.platform;
+}
+
+/** A plain-TCP API is unauthenticated and unencrypted: anyone who reaches it is root on the host. */
+export function exposure(connection: { transport: string; tls?: unknown; url: string }): string | undefined {
+  if (connection.transport === 'tcp' && !connection.tls) {
+    return `the API at ${connection.url} is plain TCP without TLS: exposed and unauthenticated`;
+  }
+  return undefined;
+}

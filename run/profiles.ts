@@ -1,0 +1,79 @@
+// Platform profiles: data files, validated against profiles/schema.json (DESIGN.md, Platform profiles).
+import { Ajv, type ErrorObject } from 'ajv';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import type { EngineKind, Fingerprint } from '../adapters/platform/fingerprint.js';
+import { UsageError } from '../judges/errors.js';
+import { packageRoot } from './paths.js';
+
+export interface Profile {
+  name: string;
+  description?: string;
+  match?: { engine?: EngineKind[] };
+  multiTenant: boolean;
+  promises?: { userNamespaces?: boolean; noNewPrivileges?: boolean; seccomp?: boolean; defaultCapabilities?: string[] };
+  semantics?: { perContainerIp?: boolean; portRemapping?: boolean; memoryPackagesMiB?: number[] };
+  divergences?: Record<string, { class: string; note?: string; source?: string }>;
+  /** Where it was loaded from (added by the loader). */
+  source?: string;
+}
+
+export const SHIPPED_PROFILES = ['docker', 'podman', 'triton'] as const;
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(join(packageRoot(), 'profiles', 'schema.json'), 'utf8'));
+    validator = new Ajv({ allErrors: true }).compile(schema);
+  }
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+function describe(errors: ErrorObject[]): string {
+  return errors.slice(0, 3).map((e) => {
+    const where = e.instancePath || '(top level)';
+    if (e.keyword === 'additionalProperties') return `${where}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    if (e.keyword === 'enum') return `${where}: must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+    return `${where} ${e.message}`;
+  }).join('; ');
+}
+
+/** Load and validate a profile file. Any problem is a UsageError (exit 2) naming the file. */
+export function loadProfileFile(path: string): Profile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`profile ${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  let data: unknown;
+  try {
+    data = extname(path) === '.json' ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new UsageError(`profile ${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${String((error as Error).message).split('\n')[0]}`);
+  }
+  const errors = validate(data);
+  if (errors.length > 0) throw new UsageError(`profile ${path}: invalid: ${describe(errors)}`);
+  return { ...(data as Profile), source: path };
+}
+
+export function shippedProfilePath(name: string): string {
+  return join(packageRoot(), 'profiles', `${name}.yaml`);
+}
+
+/** Is the --profile value usable before the platform is known? ('auto' needs the fingerprint.) */
+export function resolveProfileOption(option: string): { kind: 'auto' } | { kind: 'file'; path: string } {
+  if (option === 'auto') return { kind: 'auto' };
+  if ((SHIPPED_PROFILES as readonly string[]).includes(option)) return { kind: 'file', path: shippedProfilePath(option) };
+  if (/[/\\.]/.test(option) || existsSync(option)) return { kind: 'file', path: option };
+  throw new UsageError(`--profile: unknown profile "${option}" (use auto, ${SHIPPED_PROFILES.join(', ')}, or a path to a profile file)`);
+}
+
+export function loadProfile(option: string, fp?: Fingerprint): Profile {
+  const resolved = resolveProfileOption(option);
+  if (resolved.kind === 'file') return loadProfileFile(resolved.path);
+  const engine = fp?.engine ?? 'unknown';
+  const chosen = SHIPPED_PROFILES.map((name) => loadProfileFile(shippedProfilePath(name))).find((p) => p.match?.engine?.includes(engine));
+  return chosen ?? loadProfileFile(shippedProfilePath('docker'));
+}

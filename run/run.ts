@@ -1,0 +1,207 @@
+// `keelhaul run`: authoring preflight, platform preflight, cucumber, reports, sweep, exit code.
+// Import direction: cli -> run -> (steps, support) -> adapters. Nothing here decides a scenario's
+// verdict; the outcome tracker reads them from cucumber's messages.
+import { runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { PlatformClient, closeCreationGate, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
+import { resolveConnection } from '../adapters/platform/connection.js';
+import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
+import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
+import { EXIT } from '../judges/outcome.js';
+import type { KeelhaulParameters } from '../support/parameters.js';
+import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream } from './cucumber-config.js';
+import { OutcomeTracker } from './outcome-tracker.js';
+import { loadProfile, resolveProfileOption, loadProfileFile } from './profiles.js';
+import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js';
+import { otherRuns, sweep } from './sweep.js';
+
+export interface RunOptions {
+  paths: string[];
+  target?: string;
+  profile: string;
+  tags?: string;
+  parallel: number;
+  reportsDir: string;
+  image: string;
+  requires: string[];
+  advisory: boolean;
+  containerTimeoutMs?: number;
+  cwd: string;
+  stdout: Writable;
+  stderr: Writable;
+}
+
+export function newRunId(): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** The reports folder must exist and be writable before anything runs (exit 2 otherwise). */
+export function prepareReportsDir(dir: string): string {
+  const absolute = resolve(dir);
+  try {
+    mkdirSync(absolute, { recursive: true });
+    const probe = join(absolute, `.keelhaul-write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    throw new UsageError(`reports folder ${dir} cannot be written (${(error as NodeJS.ErrnoException).code ?? oneLine(error)})`);
+  }
+  return absolute;
+}
+
+export async function connectPlatform(target: string | undefined, runId: string): Promise<ConnectedPlatform> {
+  const connection = resolveConnection({ target });
+  return PlatformClient.connect(connection, runId);
+}
+
+export async function runSuite(options: RunOptions): Promise<number> {
+  const startedAt = new Date();
+  const runId = newRunId();
+  const log = (line: string) => options.stderr.write(`${line}\n`);
+
+  // 1. Everything that needs no platform: flags, paths, profile file, features, steps.
+  const reportsDir = prepareReportsDir(options.reportsDir);
+  const profileChoice = resolveProfileOption(options.profile);
+  if (profileChoice.kind === 'file') loadProfileFile(profileChoice.path);
+  const selection = { paths: options.paths, tags: options.tags, requires: options.requires, cwd: options.cwd };
+  const preflightConfig = await buildRunConfiguration(selection);
+  const { planned, problems: parseProblems } = await loadPlan(preflightConfig, options.cwd);
+  if (parseProblems.length > 0) {
+    throw new UsageError(parseProblems.map((p) => `parse error: ${formatProblem(p)}`).join('\n'));
+  }
+  if (planned === 0) {
+    log(`keelhaul: nothing ran: ${options.tags ? `--tags '${options.tags}'` : 'the paths'} selected no scenario`);
+    return EXIT.nothingRan;
+  }
+  const { problems: stepProblems, support } = await findStepProblems(preflightConfig, options.cwd);
+  if (stepProblems.length > 0) {
+    throw new UsageError(stepProblems.map(formatProblem).join('\n') + '\n(run `keelhaul check` for suggestions)');
+  }
+
+  // 2. The platform: reach it, negotiate, fingerprint, profile, probe image (exit 4 on failure).
+  const platform = await connectPlatform(options.target, runId);
+  const profile = loadProfile(options.profile, platform.fingerprint);
+  if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
+  const imageSource = await ensureProbeImage(platform.client, options.image);
+  if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
+  const others = await otherRuns(platform.client, runId).catch(() => new Map<string, number>());
+  if (others.size > 0) {
+    const list = [...others].map(([id, n]) => `${id} (${n})`).join(', ');
+    log(`keelhaul: warning: containers of other keelhaul runs are on this platform: ${list}; if those runs are dead, \`keelhaul clean\` removes them`);
+  }
+
+  // 3. The run. Interruption sweeps this run's label and exits 130/143 (DESIGN.md safety rules).
+  const messagesPath = join(reportsDir, 'messages.ndjson');
+  const parameters: KeelhaulParameters = {
+    runId, target: options.target ?? '', apiVersion: platform.negotiation.version, image: options.image,
+    profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000,
+  };
+  const runConfig = await buildRunConfiguration({
+    ...selection,
+    parallel: options.parallel,
+    worldParameters: parameters as unknown as Record<string, unknown>,
+    formats: {
+      stdout: 'progress',
+      files: {
+        [messagesPath]: 'message',
+        [join(reportsDir, 'junit.xml')]: 'junit',
+        [join(reportsDir, 'cucumber.json')]: 'json',
+      },
+    },
+  });
+  const summaryBase = { runId, startedAt, reportsDir, profile, platform };
+  const finishInterrupted = installInterruptHandlers(platform.client, runId, (signal) => {
+    const tracker = trackerFrom(messagesPath);
+    const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    writeSummary(buildSummary(summaryBase, tracker, exitCode), reportsDir);
+    return exitCode;
+  }, log);
+  try {
+    await runCucumber({ ...runConfig, support: options.parallel > 1 ? runConfig.support : (support as ISupportCodeLibrary) }, {
+      cwd: options.cwd, stdout: options.stdout, stderr: options.stderr, env: process.env,
+    });
+  } finally {
+    finishInterrupted.disarm();
+  }
+
+  // 4. Verdict, reports, sweep.
+  const swept = await sweep(platform.client, runId).catch((error) => {
+    log(`keelhaul: warning: end-of-run sweep failed: ${oneLine(error)}`);
+    return undefined;
+  });
+  if (swept && swept.removed.containers + swept.removed.networks + swept.removed.volumes > 0) {
+    log(`keelhaul: swept ${swept.removed.containers} container(s), ${swept.removed.networks} network(s), ${swept.removed.volumes} volume(s) a scenario had left`);
+  }
+  const tracker = trackerFrom(messagesPath);
+  const exitCode = tracker.exitCode(options.advisory);
+  const summary = buildSummary(summaryBase, tracker, exitCode);
+  writeSummary(summary, reportsDir);
+  printConsoleSummary(summary, options.stdout);
+  return exitCode;
+}
+
+function trackerFrom(messagesPath: string): OutcomeTracker {
+  const tracker = new OutcomeTracker();
+  try {
+    tracker.consumeNdjson(readFileSync(messagesPath, 'utf8'));
+  } catch {
+    // An interrupted run can leave a partial last line; what was complete still counts.
+  }
+  return tracker;
+}
+
+function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform }, tracker: OutcomeTracker, exitCode: number): RunSummary {
+  const fp = base.platform.fingerprint;
+  return {
+    run: base.runId,
+    startedAt: base.startedAt.toISOString(),
+    durationMs: Date.now() - base.startedAt.getTime(),
+    exitCode,
+    target: { url: base.platform.client.url, engine: fp.engine, version: fp.version, apiVersion: fp.apiVersion, os: fp.os, name: fp.name, kernel: fp.kernel, cgroupVersion: fp.cgroupVersion, securityOptions: fp.securityOptions },
+    profile: base.profile.name,
+    outcomes: tracker.counts(),
+    scenarios: tracker.scenarios.map((s) => ({
+      id: s.id, name: s.name, feature: s.feature, tags: s.tags, outcome: s.outcome, reason: s.reason,
+      durationMs: s.durationMs, observations: s.observations, location: `${s.uri}:${s.line}`,
+    })),
+    exposures: tracker.scenarios.flatMap((s) => s.exposures.map((what) => ({ id: s.id, what }))),
+  };
+}
+
+/**
+ * SIGINT/SIGTERM during a run: refuse new objects, sweep this run's label (twice, to catch a create
+ * that was in flight), write the summary and exit 130/143. A second signal exits at once.
+ */
+function installInterruptHandlers(client: PlatformClient, runId: string, finish: (signal: NodeJS.Signals) => number, log: (l: string) => void) {
+  let handling = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (handling) process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+    handling = true;
+    closeCreationGate();
+    log(`keelhaul: ${signal}: cleaning up run ${runId}`);
+    const deadline = setTimeout(() => process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm), 30_000);
+    void (async () => {
+      await sweep(client, runId).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 500));
+      await sweep(client, runId).catch(() => undefined);
+      const code = finish(signal);
+      clearTimeout(deadline);
+      process.exit(code);
+    })();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    disarm() {
+      if (handling) return;
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+export { KeelhaulError, nullStream, DEFAULT_PROBE_IMAGE };

@@ -1,0 +1,43 @@
+// summary.json (DESIGN.md, Reports) and the console summary at the end of a run.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { OUTCOMES, exitMeaning, type Outcome, type OutcomeCounts } from '../judges/outcome.js';
+
+export interface RunSummary {
+  run: string;
+  startedAt: string;
+  durationMs: number;
+  exitCode: number;
+  target: { url: string; engine: string; version: string; apiVersion: string; os: string; name?: string; kernel?: string; cgroupVersion?: string; securityOptions?: string[] };
+  profile: string;
+  outcomes: OutcomeCounts;
+  scenarios: Array<{ id: string; name: string; feature: string; tags: string[]; outcome: Outcome; reason: string; durationMs: number; observations: Record<string, unknown>; location: string }>;
+  exposures: Array<{ id: string; what: string }>;
+}
+
+export function writeSummary(summary: RunSummary, reportsDir: string): void {
+  writeFileSync(join(reportsDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+}
+
+const LABELS: Record<Outcome, string> = {
+  pass: 'PASS', finding: 'FINDING', 'not-applicable': 'N/A', inconclusive: 'INCONCLUSIVE', error: 'ERROR',
+};
+
+export function printConsoleSummary(summary: RunSummary, out: Writable): void {
+  const t = summary.target;
+  const lines: string[] = [''];
+  lines.push(`keelhaul run ${summary.run} against ${t.url}: ${t.engine} ${t.version} (API ${t.apiVersion}, ${t.os}), profile ${summary.profile}`);
+  for (const s of summary.scenarios) {
+    if (s.outcome === 'pass') continue;
+    lines.push(`  ${LABELS[s.outcome].padEnd(12)} ${s.id.padEnd(10)} ${s.name}${s.reason ? `: ${s.reason}` : ''}`);
+  }
+  if (summary.exposures.length > 0) {
+    lines.push('  exposures (passed only because the profile accepts them):');
+    for (const e of summary.exposures) lines.push(`    ${e.id}: ${e.what}`);
+  }
+  const counts = OUTCOMES.map((o) => `${summary.outcomes[o]} ${o}`).join(', ');
+  lines.push(`${counts} in ${(summary.durationMs / 1000).toFixed(1)}s`);
+  lines.push(`VERDICT: exit ${summary.exitCode}: ${exitMeaning(summary.exitCode)}`);
+  out.write(lines.join('\n') + '\n');
+}

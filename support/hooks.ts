@@ -1,0 +1,70 @@
+// Scenario life cycle: name the scenario, classify how it ended, remove what it created.
+// The classification is attached to the scenario as a keelhaul outcome message, which the run's
+// outcome tracker reads from cucumber's message stream (the same in serial and parallel mode).
+import { After, Before, Status, setDefaultTimeout, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
+import { closeCreationGate } from '../adapters/platform/docker-client.js';
+import { OutcomeSignal } from '../judges/errors.js';
+import { classifyFailure } from '../judges/classify.js';
+import { OUTCOME_MEDIA_TYPE } from './parameters.js';
+import { KeelhaulWorld } from './world.js';
+
+// Steps bound their own platform calls; this is the backstop for a step that forgets to.
+setDefaultTimeout(120_000);
+
+/**
+ * Every step and hook (keelhaul's and a user's --require'd ones) runs inside this wrapper, so any
+ * of them can end the scenario as not-applicable or inconclusive by throwing an OutcomeSignal
+ * (World.notApplicable / World.inconclusive) from however deep it is.
+ */
+setDefinitionFunctionWrapper((fn: (...args: unknown[]) => unknown) => {
+  const wrapped = async function (this: KeelhaulWorld, ...args: unknown[]) {
+    try {
+      return await fn.apply(this, args);
+    } catch (error) {
+      if (error instanceof OutcomeSignal || (error as Error)?.name === 'OutcomeSignal') {
+        const signal = error as OutcomeSignal;
+        this.signalled = { outcome: signal.outcome, reason: signal.reason };
+        return 'skipped';
+      }
+      throw error;
+    }
+  };
+  // cucumber checks a step function's arity against its pattern's parameters.
+  Object.defineProperty(wrapped, 'length', { value: fn.length });
+  return wrapped;
+});
+
+Before(function (this: KeelhaulWorld, { pickle }) {
+  const idTag = pickle.tags.map((t) => t.name).find((name) => /^@[A-Z]+(-[A-Z0-9]+)+$/.test(name));
+  this.scenarioId = idTag ? idTag.slice(1) : pickle.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60);
+});
+
+After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error }) {
+  // Stop whatever the scenario still has in flight (a timed-out step keeps running otherwise).
+  this.controller.abort();
+  const leftovers = this.resources.size > 0 ? await this.resources.removeAll(this.platform) : [];
+  const status = result?.status;
+  let record: Record<string, unknown>;
+  if (this.signalled) {
+    record = { outcome: this.signalled.outcome, reason: this.signalled.reason };
+  } else if (status === Status.PASSED) {
+    record = { outcome: 'pass' };
+  } else if (status === Status.FAILED) {
+    record = { ...classifyFailure(error ?? result?.message) };
+  } else if (status === Status.UNDEFINED || status === Status.AMBIGUOUS || status === Status.PENDING) {
+    record = { outcome: 'error', errorKind: 'authoring', reason: `a step is ${String(status).toLowerCase()}` };
+  } else {
+    record = { outcome: 'not-applicable', reason: 'skipped' };
+  }
+  if (leftovers.length > 0) this.observe('cleanupFailures', leftovers);
+  this.attach(JSON.stringify({ ...record, scenarioId: this.scenarioId, observations: this.observations, exposures: this.exposures }), OUTCOME_MEDIA_TYPE);
+});
+
+// On interruption no new object may be created; the coordinating process sweeps the run's label.
+// A parallel worker then leaves at once; in serial mode the CLI's own handler owns the exit.
+function onSignal(signal: NodeJS.Signals): void {
+  closeCreationGate();
+  if (process.env.CUCUMBER_WORKER_ID !== undefined) process.exit(signal === 'SIGINT' ? 130 : 143);
+}
+process.once('SIGINT', onSignal);
+process.once('SIGTERM', onSignal);

@@ -1,0 +1,17 @@
+// What the run hands every worker through cucumber's worldParameters (JSON only).
+import type { Fingerprint } from '../adapters/platform/fingerprint.js';
+import type { Profile } from '../run/profiles.js';
+
+export interface KeelhaulParameters {
+  runId: string;
+  /** As given by the user (or empty for the environment/local socket); each worker resolves it again. */
+  target: string;
+  apiVersion: string;
+  image: string;
+  profile: Profile;
+  fingerprint: Fingerprint;
+  /** Upper bound for one container's life in a scenario, unless a step says otherwise. */
+  containerTimeoutMs: number;
+}
+
+export const OUTCOME_MEDIA_TYPE = 'application/vnd.keelhaul.outcome+json';

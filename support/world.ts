@@ -1,0 +1,107 @@
+// The World: one per scenario. It holds the platform client of this worker, the run id, the
+// scenario's resource tracker and abort signal, and what the scenario observed.
+// Steps talk to the platform only through the World, never to dockerode or execa.
+import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
+import { PlatformClient, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
+import { resolveConnection } from '../adapters/platform/connection.js';
+import { OutcomeSignal } from '../judges/errors.js';
+import type { KeelhaulParameters } from './parameters.js';
+import { ResourceTracker } from './resource-tracker.js';
+import { ProbeCache } from './probe-cache.js';
+
+let workerClient: PlatformClient | undefined;
+
+/** One API client per worker process: scenarios share its connection pool. */
+export function platformFor(parameters: KeelhaulParameters): PlatformClient {
+  if (!workerClient) {
+    workerClient = new PlatformClient(resolveConnection({ target: parameters.target || undefined }), parameters.apiVersion, parameters.runId);
+  }
+  return workerClient;
+}
+
+const probeCache = new ProbeCache();
+
+export class KeelhaulWorld extends World<KeelhaulParameters> {
+  readonly resources = new ResourceTracker();
+  readonly controller = new AbortController();
+  readonly observations: Record<string, unknown> = {};
+  readonly exposures: string[] = [];
+  /** Set when a step ends the scenario as not-applicable or inconclusive. */
+  signalled?: { outcome: 'not-applicable' | 'inconclusive'; reason: string };
+  /** The scenario's @ID tag (e.g. ISO-01), or a slug of its name. */
+  scenarioId = 'unnamed';
+  /** Free-form state steps pass to later steps of the same scenario (named containers, last result). */
+  readonly state: Record<string, any> = {};
+
+  constructor(options: IWorldOptions<KeelhaulParameters>) {
+    super(options);
+  }
+
+  get platform(): PlatformClient {
+    return platformFor(this.parameters);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get image(): string {
+    return this.parameters.image;
+  }
+
+  get profile() {
+    return this.parameters.profile;
+  }
+
+  get fingerprint() {
+    return this.parameters.fingerprint;
+  }
+
+  observe(key: string, value: unknown): void {
+    this.observations[key] = value;
+  }
+
+  /** Record what passed only because the profile accepts it (summary.json "exposures"). */
+  expose(what: string): void {
+    this.exposures.push(what);
+  }
+
+  notApplicable(reason: string): never {
+    throw new OutcomeSignal('not-applicable', reason);
+  }
+
+  inconclusive(reason: string): never {
+    throw new OutcomeSignal('inconclusive', reason);
+  }
+
+  /** Create and start a container that keeps running; tracked for removal. */
+  async startContainer(spec: Partial<ContainerSpec> & { cmd: string[] }): Promise<string> {
+    const id = await this.platform.createContainer({ image: this.image, ...spec }, this.scenarioId, this.signal);
+    this.resources.track('container', id);
+    await this.platform.startContainer(id, this.signal);
+    return id;
+  }
+
+  /** Run a container to completion (bounded), returning its exit code and separated output. */
+  async runContainer(spec: Partial<ContainerSpec> & { cmd: string[] }, timeoutMs = this.parameters.containerTimeoutMs): Promise<RunResult> {
+    const result = await this.platform.runToCompletion(
+      { image: this.image, ...spec }, this.scenarioId, timeoutMs, (id) => this.resources.track('container', id), this.signal,
+    );
+    // Remove at once rather than at scenario end: fewer live containers on a shared host.
+    await this.platform.removeContainer(result.id).catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Run a read-only probe script in a container of the given configuration. Identical
+   * configurations are probed once per worker and the observation shared (issue: speed), which is
+   * sound because the probes only read and the platform's answer to one configuration is stable
+   * within a run.
+   */
+  async probe(script: string, spec: Partial<ContainerSpec> = {}): Promise<RunResult> {
+    const full = { image: this.image, cmd: ['sh', '-c', script], ...spec, hostConfig: { NetworkMode: 'none', ...spec.hostConfig } };
+    return probeCache.get(full, () => this.runContainer(full));
+  }
+}
+
+setWorldConstructor(KeelhaulWorld);
