@@ -10,6 +10,19 @@ export interface ClassifiedFailure {
 }
 
 export function classifyFailure(error: unknown): ClassifiedFailure {
+  // cucumber hands After hooks only the LAST step's error, so a failure followed by skipped steps
+  // arrives as the result's message text ("Name: message\n    at ..."): recover the name, drop the stack.
+  if (typeof error === 'string') {
+    const text = error.split(/\n\s*\+ expected - actual|\n\s+at /)[0]!.trim();
+    const named = /^([A-Za-z]*(?:Error|Finding|Timeout|Refusal)): ([\s\S]*)$/.exec(text);
+    if (named) return classifyFailure(Object.assign(new Error(named[2]), { name: named[1] }));
+    error = text;
+  }
+  // cucumber's message form of an exception: { type, message, stackTrace }.
+  const exception = error as { type?: unknown; message?: unknown; name?: unknown } | null;
+  if (exception && typeof exception === 'object' && !(error instanceof Error) && typeof exception.type === 'string' && exception.name === undefined) {
+    return classifyFailure(Object.assign(new Error(String(exception.message ?? '').split(/\n\s*\+ expected - actual|\n\s+at /)[0]!.trim()), { name: exception.type }));
+  }
   const name = (error as Error)?.name;
   const message = oneLine(error ?? 'failed without an error');
   if (name === 'AssertionError' || name === 'Finding') return { outcome: 'finding', reason: message };

@@ -4,7 +4,6 @@ import { loadConfiguration, loadSources, loadSupport, runCucumber, type IRunConf
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { UsageError } from '../judges/errors.js';
 import { compiledDir, packageRoot } from './paths.js';
 
@@ -48,18 +47,10 @@ export function importPaths(requires: string[], cwd: string): string[] {
     if (!existsSync(absolute)) throw new UsageError(`--require ${r} does not exist`);
     return statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,ts,mts}') : absolute;
   });
-  return [...ours, ...theirs];
-}
-
-/**
- * Loaders for --require'd files: our resolve hook, so a user's step file can import
- * '@cucumber/cucumber', 'chai' and 'keelhaul' without installing them (and gets the same instances
- * keelhaul uses), then tsx for TypeScript.
- */
-export function loaderSpecifiers(requires: string[]): string[] {
-  if (requires.length === 0) return [];
-  const hook = pathToFileURL(join(compiledDir(), 'support', 'loader', 'resolve-hook.js')).href;
-  return [hook, import.meta.resolve('tsx/esm')];
+  // For --require'd files: our resolve hook, so a user's step file can import '@cucumber/cucumber',
+  // 'chai' and 'keelhaul' without installing them (and gets keelhaul's instances), then tsx for TS.
+  const loaders = theirs.length > 0 ? [join(compiledDir(), 'support', 'loader', 'register.js')] : [];
+  return [...loaders, ...ours, ...theirs];
 }
 
 export async function buildRunConfiguration(options: SelectionOptions & {
@@ -74,7 +65,6 @@ export async function buildRunConfiguration(options: SelectionOptions & {
       paths: featurePaths(options.paths, options.cwd),
       tags: options.tags ?? '',
       import: importPaths(options.requires, options.cwd),
-      loader: loaderSpecifiers(options.requires),
       parallel: options.parallel ?? 0,
       strict: true,
       dryRun: options.dryRun ?? false,

@@ -50,7 +50,7 @@ After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error 
   } else if (status === Status.PASSED) {
     record = { outcome: 'pass' };
   } else if (status === Status.FAILED) {
-    record = { ...classifyFailure(error ?? result?.message) };
+    record = { ...classifyFailure(error ?? (result as any)?.exception ?? result?.message) };
   } else if (status === Status.UNDEFINED || status === Status.AMBIGUOUS || status === Status.PENDING) {
     record = { outcome: 'error', errorKind: 'authoring', reason: `a step is ${String(status).toLowerCase()}` };
   } else {
