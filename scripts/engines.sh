@@ -136,7 +136,7 @@ start_docker() {
   # A dead dockerd leaves its socket behind; dockerd refuses to start over a live one, so only a stale one is removed.
   [ -S "$DOCKER_SOCK" ] && ! ping_sock "$DOCKER_SOCK" && rm -f "$DOCKER_SOCK"
   say "starting dockerd on unix://$DOCKER_SOCK (log: $log)"
-  setsid dockerd --host "unix://$DOCKER_SOCK" --pidfile "$(pidfile_of docker)" </dev/null >>"$log" 2>&1 &
+  setsid dockerd --host "unix://$DOCKER_SOCK" --pidfile "$(pidfile_of docker)" </dev/null >>"$log" 2>&1 9>&- &
   pid=$!
   wait_ping docker "$pid"
 }
@@ -148,7 +148,7 @@ start_podman() {
   mkdir -p "$(dirname "$PODMAN_SOCK")"
   [ -S "$PODMAN_SOCK" ] && ! ping_sock "$PODMAN_SOCK" && rm -f "$PODMAN_SOCK"
   say "starting podman system service on unix://$PODMAN_SOCK (log: $log)"
-  setsid podman system service --time=0 "unix://$PODMAN_SOCK" </dev/null >>"$log" 2>&1 &
+  setsid podman system service --time=0 "unix://$PODMAN_SOCK" </dev/null >>"$log" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$(pidfile_of podman)"
   wait_ping podman "$pid"
@@ -249,8 +249,10 @@ cmd_status() {
 
 with_lock() {
   mkdir -p "$STATE_DIR" 2>/dev/null || return 0
-  if command -v flock >/dev/null 2>&1 && exec 9>"$STATE_DIR/.lock"; then
-    flock -w 300 9 || die "another $PROG is still running (lock $STATE_DIR/.lock)"
+  # fd 9 must not leak into the daemons we start (they would hold the lock for their lifetime): every
+  # daemon is started with 9>&-.
+  if command -v flock >/dev/null 2>&1 && exec 9>"$STATE_DIR/lock"; then
+    flock -w 300 9 || die "another $PROG has held $STATE_DIR/lock for 300s"
   fi
 }
 
