@@ -115,7 +115,7 @@ function fallbackRecord(worst: Envelope | undefined): Envelope {
     case 'AMBIGUOUS':
     case 'PENDING': return { outcome: 'error', errorKind: 'authoring', reason: `a step is ${String(worst.status).toLowerCase()}` };
     default: {
-      const failure = classifyFailure({ name: worst?.exception?.type, message: worst?.exception?.message ?? worst?.message });
+      const failure = classifyFailure(worst?.exception ?? worst?.message);
       return { ...failure };
     }
   }

@@ -1,7 +1,7 @@
 // Where the platform's API is: an ordered chain of strategies, as in testcontainers-node.
 // --target wins, then the Docker environment variables, then the well-known local sockets.
 // Pure apart from the injected file-system probe, so it is unit-testable without a daemon.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../judges/errors.js';
 
@@ -85,9 +85,6 @@ function loadTls(env: NodeJS.ProcessEnv, verify: boolean, readFile: (p: string) 
       return undefined;
     }
   };
-  if (env.DOCKER_CERT_PATH && !existsSync(env.DOCKER_CERT_PATH)) {
-    throw new UsageError(`DOCKER_CERT_PATH "${env.DOCKER_CERT_PATH}" does not exist`);
-  }
   const ca = read('ca.pem', verify);
   const cert = read('cert.pem', false);
   const key = read('key.pem', false);
