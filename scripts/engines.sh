@@ -170,7 +170,10 @@ stop_ours() {
       sleep 1
     fi
   fi
-  rm -f "$(pidfile_of "$engine")"
+  # Remove the record only if it still names what was stopped (a concurrent `up` may have re-recorded it).
+  if [ -z "${pid:-}" ] || [ "$(tr -dc '0-9' <"$(pidfile_of "$engine")" 2>/dev/null)" = "$pid" ]; then
+    rm -f "$(pidfile_of "$engine")"
+  fi
 }
 
 # dockerd's docker0 bridge can vanish while it runs; restarting dockerd recreates it.
