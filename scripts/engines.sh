@@ -171,7 +171,7 @@ stop_ours() {
     fi
   fi
   # Remove the record only if it still names what was stopped (a concurrent `up` may have re-recorded it).
-  if [ -z "${pid:-}" ] || [ "$(tr -dc '0-9' <"$(pidfile_of "$engine")" 2>/dev/null)" = "$pid" ]; then
+  if [ -z "${pid:-}" ] || [ "$(tr -dc '0-9' 2>/dev/null <"$(pidfile_of "$engine")")" = "$pid" ]; then
     rm -f "$(pidfile_of "$engine")"
   fi
 }
