@@ -1,0 +1,349 @@
+// Noisy neighbours (RES-*): the busybox scripts that measure resource isolation from inside a
+// container, the parsers for what they print, and the rules that turn numbers into verdicts.
+// Pure: no I/O. The rules carry margins wide enough that a shared, noisy 2-core machine gives
+// the same verdict every time (attacks.md 4.4, 4.5): every CPU verdict compares quantities that
+// outside noise scales alike (a share of what two containers got together, a cgroup's own CPU
+// time against the wall clock, a throttling counter), never an absolute throughput.
+
+export type Verdict =
+  | { outcome: 'pass'; reason: string }
+  | { outcome: 'finding'; reason: string }
+  | { outcome: 'inconclusive'; reason: string };
+
+// ---- parsing --------------------------------------------------------------------------------
+
+/** key=value lines; a repeated key keeps every value in order (see `all`). */
+export interface KeyValues {
+  get(key: string): string | undefined;
+  all(key: string): string[];
+  raw: Record<string, string[]>;
+}
+
+export function parseKeyValues(text: string): KeyValues {
+  const raw: Record<string, string[]> = {};
+  for (const line of text.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    if (!/^[A-Za-z0-9_.-]+$/.test(key)) continue;
+    (raw[key] ??= []).push(line.slice(eq + 1).trim());
+  }
+  return {
+    raw,
+    get: (key) => raw[key]?.at(-1),
+    all: (key) => raw[key] ?? [],
+  };
+}
+
+export function num(value: string | undefined): number | undefined {
+  if (value === undefined || value === '' || value === 'NA') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A cgroup limit value: 'max' (v2), -1 (v1 cfs quota) or v1's "no limit" (about 2^63, page-rounded) mean unlimited. */
+export function cgroupLimit(value: string | undefined): number | 'unlimited' | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (v === '' || v === 'NA') return undefined;
+  if (v === 'max' || v === '-1') return 'unlimited';
+  const n = Number(v);
+  if (!Number.isFinite(n)) return undefined;
+  if (n >= 2 ** 62) return 'unlimited';
+  return n;
+}
+
+/** cpu.stat: "nr_periods 30\nnr_throttled 28\n..." -> { nr_periods: 30, ... } */
+export function parseCpuStat(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)\s+(\d+)$/.exec(line.trim());
+    if (m) out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+/** The block device (mount source and major:minor) of the file system that holds /etc/hosts: the engine's data disk. */
+export function dataDeviceFromMountinfo(mountinfo: string): { device?: string; majorMinor?: string } {
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.trim().split(' ');
+    if (fields[4] !== '/etc/hosts') continue;
+    const dash = fields.indexOf('-');
+    const source = dash > 0 ? fields[dash + 2] : undefined;
+    return { majorMinor: fields[2], device: source && source.startsWith('/dev/') ? source : undefined };
+  }
+  return {};
+}
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function round(value: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+// ---- the measuring scripts --------------------------------------------------------------------
+
+/** Shell functions every RES script starts with: cgroup v1/v2 file lookup and the host clock. */
+export const RES_PRELUDE = [
+  'cg() { for f in "$@"; do if [ -r "$f" ]; then cat "$f"; return; fi; done; echo NA; }',
+  'now() { cut -d" " -f1 /proc/uptime; }',
+  'CPUACCT="/sys/fs/cgroup/cpuacct/cpuacct.usage /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage"',
+  'CPUSTAT="/sys/fs/cgroup/cpu/cpu.stat /sys/fs/cgroup/cpu,cpuacct/cpu.stat /sys/fs/cgroup/cpu.stat"',
+  'usage() { u=$(cg $CPUACCT); if [ "$u" = NA ]; then u=$(cg /sys/fs/cgroup/cpu.stat | awk \'$1=="usage_usec"{print $2*1000}\'); fi; echo "${u:-NA}"; }',
+  'throttled() { cg $CPUSTAT | awk \'$1=="nr_throttled"{print $2}\'; }',
+  'echo "boot_id=$(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"',
+].join('\n');
+
+/** What a container can read about its own limits (cgroup v1 and v2 paths). */
+export const LIMITS_PROBE = [
+  RES_PRELUDE,
+  'echo "memory.limit=$(cg /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max)"',
+  'echo "memsw.limit=$(cg /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes /sys/fs/cgroup/memory.swap.max)"',
+  'echo "pids.max=$(cg /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max)"',
+  'echo "cfs_quota=$(cg /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us)"',
+  'echo "cfs_period=$(cg /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us)"',
+  'echo "cpu.max=$(cg /sys/fs/cgroup/cpu.max)"',
+  'echo "cpu.shares=$(cg /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpu.weight)"',
+  'echo "cpuset=$(cg /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/cpuset.cpus.effective)"',
+  'echo "nproc=$(nproc 2>/dev/null)"',
+  'echo "cpus_allowed=$(sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/self/status)"',
+  'echo "free.total_kb=$(free 2>/dev/null | awk \'$1=="Mem:"{print $2}\')"',
+  'echo "free.swap_kb=$(free 2>/dev/null | awk \'$1=="Swap:"{print $2}\')"',
+  'echo "meminfo.total_kb=$(awk \'$1=="MemTotal:"{print $2}\' /proc/meminfo)"',
+  'echo "uid_map=$(head -n 1 /proc/self/uid_map | tr -s " " | sed "s/^ //")"',
+].join('\n');
+
+/**
+ * CPU measurement, run by exec in an idle container: wait until the host clock reaches $1
+ * (hundredths of a second of /proc/uptime, shared by every container on one kernel), then spin
+ * $2 counting loops for $3 seconds; print each loop's count and the cgroup's CPU time and
+ * throttling counter before and after. Starting every party at the same host instant makes
+ * victim and offender measure the same window.
+ */
+export const SPIN_SCRIPT = [
+  RES_PRELUDE,
+  'START=$1; K=$2; T=$3',
+  'w=0; while [ "$(now | tr -d .)" -lt "$START" ] && [ $w -lt 500 ]; do sleep 0.02; w=$((w+1)); done',
+  'echo "u0=$(now)"; echo "c0=$(usage)"; echo "thr0=$(throttled)"',
+  'i=0; while [ $i -lt "$K" ]; do timeout -s TERM "$T" sh -c \'n=0; trap "echo iter=\\$n; exit 0" TERM; while :; do n=$((n+1)); done\' & i=$((i+1)); done; wait',
+  'echo "u1=$(now)"; echo "c1=$(usage)"; echo "thr1=$(throttled)"',
+  'echo "spin=done"',
+].join('\n');
+
+export interface SpinResult {
+  iterations: number;
+  loops: number;
+  wallS: number;
+  /** CPU seconds of the container's cgroup per wall second (1.0 = one full CPU), when readable. */
+  cpuRate?: number;
+  throttledDelta?: number;
+  bootId?: string;
+}
+
+export function parseSpin(text: string): SpinResult | undefined {
+  const kv = parseKeyValues(text);
+  if (kv.get('spin') !== 'done') return undefined;
+  const iters = kv.all('iter').map(Number).filter(Number.isFinite);
+  const u0 = num(kv.get('u0'));
+  const u1 = num(kv.get('u1'));
+  if (u0 === undefined || u1 === undefined || u1 <= u0) return undefined;
+  const wallS = u1 - u0;
+  const c0 = num(kv.get('c0'));
+  const c1 = num(kv.get('c1'));
+  const t0 = num(kv.get('thr0'));
+  const t1 = num(kv.get('thr1'));
+  return {
+    iterations: iters.reduce((a, b) => a + b, 0),
+    loops: iters.length,
+    wallS: round(wallS, 2),
+    cpuRate: c0 !== undefined && c1 !== undefined ? round((c1 - c0) / 1e9 / wallS) : undefined,
+    throttledDelta: t0 !== undefined && t1 !== undefined ? t1 - t0 : undefined,
+    bootId: kv.get('boot_id') || undefined,
+  };
+}
+
+/**
+ * The memory offender: report its limits, allocate `allocMiB` of anonymous memory through
+ * `tail` (which buffers newline-less input: peak RSS about the input size), print tail's own exit
+ * status (137 = SIGKILL, the OOM killer), and exit 0 so that only State.OOMKilled and the inner
+ * status tell what happened: the kernel kills the child while PID 1 lives on (attacks.md 4.4).
+ */
+export function memoryOffenderScript(allocMiB: number): string {
+  return [
+    LIMITS_PROBE,
+    'echo "start=$(now)"',
+    `head -c ${allocMiB}m /dev/zero | tail > /dev/null; echo "alloc_exit=$?"`,
+    'echo "end=$(now)"',
+    'echo "failcnt=$(cg /sys/fs/cgroup/memory/memory.failcnt)"',
+    'echo "oom_kill=$(cg /sys/fs/cgroup/memory/memory.oom_control /sys/fs/cgroup/memory.events | awk \'$1=="oom_kill"{print $2}\')"',
+    'echo "offender=done"',
+  ].join('\n');
+}
+
+/** Write `mib` MiB to /dev/shm (tmpfs: charged to the memory cgroup), print dd's status and what got written. */
+export function shmWriterScript(mib: number): string {
+  return [
+    LIMITS_PROBE,
+    'echo "shm.size_kb=$(df -k /dev/shm | awk \'NR==2{print $2}\')"',
+    'echo "start=$(now)"',
+    `dd if=/dev/zero of=/dev/shm/keelhaul-fill bs=1M count=${mib} 2>/tmp/dd.err; echo "dd_exit=$?"`,
+    'echo "dd_err=$(tr "\\n" " " < /tmp/dd.err)"',
+    'echo "written_kb=$(du -k /dev/shm/keelhaul-fill 2>/dev/null | cut -f1)"',
+    'rm -f /dev/shm/keelhaul-fill',
+    'echo "end=$(now)"',
+    'echo "offender=done"',
+  ].join('\n');
+}
+
+/** The victim's heartbeat: a line with the host clock every 0.1 s, at most `beats` of them. */
+export function heartbeatScript(beats: number): string {
+  return [
+    RES_PRELUDE,
+    `i=0; while [ $i -lt ${beats} ]; do echo "beat=$(now)"; i=$((i+1)); sleep 0.1; done`,
+    'echo "victim=done"',
+  ].join('\n');
+}
+
+/**
+ * A bounded fork flood: a subshell starts at most `count` background sleeps (never recursive) and
+ * dies at the first fork failure (ash exits on "can't fork"); then, with builtins only (a fork
+ * would fail at the limit), report how many started and the error, and hold for `holdS` seconds
+ * so the pids stay taken while the victim forks.
+ */
+export function forkFloodScript(count: number, holdS: number): string {
+  return [
+    LIMITS_PROBE,
+    'mkfifo /tmp/hold; echo 0 > /tmp/n; true > /tmp/fork.err',
+    `( i=0; while [ $i -lt ${count} ]; do sleep ${holdS + 5} & i=$((i+1)); echo $i > /tmp/n; done ) 2>/tmp/fork.err`,
+    'read n < /tmp/n; echo "forked=$n"',
+    'e=""; read e < /tmp/fork.err; echo "fork_err=$e"',
+    'pc=NA; read pc < /sys/fs/cgroup/pids/pids.current || read pc < /sys/fs/cgroup/pids.current; echo "pids.current=$pc"',
+    'echo "flood=done"',
+    `read -t ${holdS} x <> /tmp/hold`,
+    'echo "held=done"',
+  ].join('\n');
+}
+
+/** The victim's side of a fork flood: fork `count` short-lived children one after another. */
+export function forkVictimScript(count: number): string {
+  return [
+    RES_PRELUDE,
+    `ok=0; i=0; while [ $i -lt ${count} ]; do if ( true ); then ok=$((ok+1)); fi; i=$((i+1)); done 2>/tmp/err`,
+    'echo "forked=$ok"',
+    'echo "fork_err=$(head -n 1 /tmp/err)"',
+    'echo "victim=done"',
+  ].join('\n');
+}
+
+// ---- rules ---------------------------------------------------------------------------------
+
+/** Beats (host uptime seconds) -> the longest silence within [from, to], and whether beats went on after `to`. */
+export function heartbeatGap(beats: number[], from: number, to: number): { maxGapS: number; before: number; during: number; after: number } {
+  const sorted = [...beats].sort((a, b) => a - b);
+  let maxGap = 0;
+  for (let i = 1; i < sorted.length; i++) {
+    const a = sorted[i - 1]!;
+    const b = sorted[i]!;
+    if (b >= from && a <= to) maxGap = Math.max(maxGap, b - a);
+  }
+  return {
+    maxGapS: round(maxGap, 2),
+    before: sorted.filter((b) => b < from).length,
+    during: sorted.filter((b) => b >= from && b <= to).length,
+    after: sorted.filter((b) => b > to).length,
+  };
+}
+
+export interface QuotaJudgement {
+  quotaCpus: number;
+  /** Per trial: the limited container's CPU rate and its nr_throttled increase. */
+  rates: number[];
+  throttled: number[];
+  /** cfs_quota_us / cfs_period_us read inside, in CPUs ('unlimited' when -1 / max). */
+  visibleQuota?: number | 'unlimited';
+  /** Allowed overshoot: rate <= quota * (1 + relative) + absolute. */
+  relative?: number;
+  absolute?: number;
+}
+
+/**
+ * RES-03: a CPU quota is honoured when the container's own CPU time never exceeds the quota by
+ * more than the margin, and the kernel throttled it. Noise can only push the rate down, never up,
+ * so the upper bound is safe on a busy machine; a container that got far less than its quota and
+ * was never throttled proves nothing (inconclusive).
+ */
+export function judgeQuota(j: QuotaJudgement): Verdict {
+  const relative = j.relative ?? 0.2;
+  const absolute = j.absolute ?? 0.05;
+  const ceiling = j.quotaCpus * (1 + relative) + absolute;
+  const rate = median(j.rates);
+  const throttled = j.throttled.reduce((a, b) => a + b, 0);
+  if (j.visibleQuota === 'unlimited') {
+    return { outcome: 'finding', reason: `the container's cgroup has no CPU quota (cfs_quota_us -1) although ${j.quotaCpus} CPUs were requested; it used ${round(rate, 2)} CPUs` };
+  }
+  if (rate > ceiling) {
+    return { outcome: 'finding', reason: `the container used ${round(rate, 2)} CPUs (median of ${j.rates.length} trials) with a quota of ${j.quotaCpus}: more than the ${round(ceiling, 2)} allowed` };
+  }
+  if (throttled === 0) {
+    if (rate < j.quotaCpus * 0.5) {
+      return { outcome: 'inconclusive', reason: `the container got only ${round(rate, 2)} CPUs and was never throttled: the machine was too busy to reach the quota of ${j.quotaCpus}` };
+    }
+    return { outcome: 'finding', reason: `the container reached ${round(rate, 2)} CPUs and the kernel never throttled it (nr_throttled did not rise): no quota is enforced` };
+  }
+  return { outcome: 'pass', reason: `${round(rate, 2)} CPUs used under a quota of ${j.quotaCpus} (ceiling ${round(ceiling, 2)}), throttled ${throttled} times` };
+}
+
+/**
+ * RES-04: the victim's share of the CPU that victim and neighbour got together in the same
+ * window. Per-container scheduling gives a victim that asks for half the machine about half
+ * (observed 0.44 to 0.49 under heavy outside load); scheduling threads instead of containers
+ * gives it its thread count's share (1 of 5 here: 0.2). Outside noise scales both alike.
+ */
+export function judgeFairShare(shares: number[], minShare: number, flatShare: number): Verdict {
+  const share = median(shares);
+  if (share < minShare) {
+    return { outcome: 'finding', reason: `the victim got ${round(share * 100, 1)}% of the CPU it and the neighbour received together (at least ${round(minShare * 100)}% expected; ${round(flatShare * 100)}% is what thread-level scheduling with no container isolation gives)` };
+  }
+  return { outcome: 'pass', reason: `the victim kept ${round(share * 100, 1)}% of the contended CPU (minimum ${round(minShare * 100)}%)` };
+}
+
+/** RES-05: the heavier container's throughput over the lighter one's, against the minimum ratio. */
+export function judgeWeights(ratios: number[], minRatio: number, nominal: number): Verdict {
+  const ratio = median(ratios);
+  if (!Number.isFinite(ratio)) return { outcome: 'inconclusive', reason: 'no throughput was measured' };
+  if (ratio < minRatio) {
+    return { outcome: 'finding', reason: `the weighted containers' throughput ratio is ${round(ratio, 2)}:1, below ${minRatio}:1 (weights ${nominal}:1; equal weights give 1:1)` };
+  }
+  return { outcome: 'pass', reason: `throughput ratio ${round(ratio, 2)}:1 for weights ${nominal}:1 (minimum ${minRatio}:1)` };
+}
+
+/** Bytes per second for a write of `bytes` that took `seconds`. */
+export function rate(bytes: number, seconds: number): number {
+  return seconds > 0 ? bytes / seconds : Number.POSITIVE_INFINITY;
+}
+
+/** RES-10: a direct write through a throttled device must not beat the limit by more than the margin. */
+export function judgeWriteThrottle(bytesPerSecond: number, limit: number, relative = 0.5): Verdict {
+  const ceiling = limit * (1 + relative);
+  const mb = (n: number) => `${round(n / 1e6, 2)} MB/s`;
+  if (bytesPerSecond > ceiling) {
+    return { outcome: 'finding', reason: `direct writes ran at ${mb(bytesPerSecond)} through a ${mb(limit)} limit (ceiling ${mb(ceiling)})` };
+  }
+  return { outcome: 'pass', reason: `direct writes ran at ${mb(bytesPerSecond)} under a ${mb(limit)} limit` };
+}
+
+export const MiB = 1024 * 1024;
+
+/** Parse "32m", "64 MiB", "1g", "512k" or a plain byte count. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(text);
+  if (!m) throw new Error(`"${text}" is not a size (e.g. 32m, 64 MiB)`);
+  const unit = { '': 1, k: 1024, m: MiB, g: 1024 * MiB }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Math.round(Number(m[1]) * unit);
+}
