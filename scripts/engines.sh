@@ -176,7 +176,8 @@ stop_ours() {
   fi
 }
 
-# dockerd's docker0 bridge can vanish while it runs; restarting dockerd recreates it.
+# dockerd's docker0 bridge can vanish while it runs (any other dockerd started with --bridge=none deletes it:
+# moby's removeDefaultBridgeInterface); restarting dockerd recreates it.
 ensure_docker0() {
   local i
   for ((i = 0; i < 10; i++)); do
