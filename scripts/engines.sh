@@ -206,6 +206,7 @@ up_one() {
     say "$engine: already answering on unix://$sock"
     return 0
   fi
+  if [ -S "$sock" ] && [ ! -w "$sock" ]; then die "$engine socket $sock exists but $(id -un) may not use it (permission)"; fi
   is_debian_root || die "$engine is not reachable on $sock and this is not Debian as root, so it cannot be installed or started here; start it yourself"
   mkdir -p "$STATE_DIR"
   ensure_packages "$engine"
