@@ -1,0 +1,144 @@
+// npm run bench: what keelhaul costs on top of the containers it has to start.
+// Every ratio is measured within one run (these machines are noisy): keelhaul against bare
+// cucumber-js on the same feature, keelhaul's per-container-scenario time against a raw
+// create/start/wait/remove loop, each family's wall time against its container floor, and
+// --parallel 1/2/4. Writes bench/results.json and prints a table.
+//   tsx bench/bench.ts [--quick] [--engines docker,podman] [--families isolation,hardening,...]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PlatformClient } from '../adapters/platform/docker-client.js';
+import { resolveConnection } from '../adapters/platform/connection.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const CUCUMBER = join(ROOT, 'node_modules', '@cucumber', 'cucumber', 'bin', 'cucumber.js');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1]! : fallback;
+};
+const ENGINES: Record<string, string> = { docker: 'unix:///var/run/docker.sock', podman: 'unix:///run/podman/podman.sock' };
+const engines = option('--engines', 'docker,podman').split(',');
+const families = option('--families', readdirSync(join(ROOT, 'features')).filter((f) => f !== 'examples').join(',')).split(',');
+const repeats = quick ? 3 : 5;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const log = (line: string) => process.stderr.write(line + '\n');
+
+function timed(command: string, commandArgs: string[], cwd: string): { ms: number; status: number | null; stdout: string; stderr: string } {
+  const started = process.hrtime.bigint();
+  const r = spawnSync(command, commandArgs, { cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 64 * 1024 * 1024 });
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function keelhaul(runArgs: string[], cwd: string) {
+  return timed(process.execPath, [BIN, 'run', ...runArgs], cwd);
+}
+
+const work = mkdtempSync(join(tmpdir(), 'keelhaul-bench-'));
+writeFileSync(join(work, 'ping.feature'), 'Feature: ping\n  Scenario: the API answers\n    Given the platform answers a ping\n');
+const CONTAINER_SCENARIOS = 10;
+writeFileSync(join(work, 'containers.feature'), 'Feature: containers\n' + Array.from({ length: CONTAINER_SCENARIOS }, (_, i) =>
+  `  Scenario: container ${i}\n    Given a fresh container runs "true"\n`).join(''));
+writeFileSync(join(work, 'steps.mjs'), `import { Given } from '@cucumber/cucumber';
+Given('a fresh container runs {string}', async function (cmd) {
+  const r = await this.runContainer({ cmd: ['sh', '-c', cmd], hostConfig: { NetworkMode: 'none' } });
+  if (r.exitCode !== 0) throw new Error('exit ' + r.exitCode);
+});
+`);
+
+async function containerFloor(client: PlatformClient, count: number, inFlight: number): Promise<number> {
+  const one = async (i: number) => {
+    const id = await client.createContainer({ image: 'busybox:latest', cmd: ['true'], hostConfig: { NetworkMode: 'none' } }, `bench-floor-${i}`);
+    await client.startContainer(id);
+    await client.waitContainer(id, 30_000);
+    await client.removeContainer(id);
+  };
+  const started = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(Array.from({ length: inFlight }, async () => {
+    while (next < count) await one(next++);
+  }));
+  return Number(process.hrtime.bigint() - started) / 1e6 / count;
+}
+
+async function containersStarted(client: PlatformClient, runId: string, sinceSec: number): Promise<number> {
+  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }));
+  const r = await client.raw({ method: 'GET', path: `/events?since=${sinceSec}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${filters}`, timeoutMs: 20_000 });
+  return r.text.split('\n').filter((l) => l.trim()).length;
+}
+
+const results: any = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() },
+  engines: {},
+};
+
+for (const engine of engines) {
+  const target = ENGINES[engine]!;
+  const client = new PlatformClient(resolveConnection({ target }), '1.41', `bench-${Date.now()}`);
+  try {
+    await client.raw({ method: 'GET', path: '/_ping', unversioned: true, timeoutMs: 3000 });
+  } catch {
+    log(`bench: ${engine} is not reachable at ${target}; skipped`);
+    continue;
+  }
+  const r: any = (results.engines[engine] = { target });
+  log(`bench: ${engine}: start-up`);
+  keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'warm')], work); // warm caches
+  const ours = Array.from({ length: repeats }, () => keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'r-start')], work).ms);
+  const worldParameters = JSON.stringify({ runId: 'bench', target, apiVersion: '1.41', image: 'busybox:latest', containerTimeoutMs: 60000, profile: { name: 'docker', multiTenant: false } });
+  const bare = Array.from({ length: repeats }, () => timed(process.execPath, [CUCUMBER, 'ping.feature', '--import', join(ROOT, 'dist/support/*.js'), '--import', join(ROOT, 'dist/steps/**/*.js'), '--world-parameters', worldParameters, '--format', 'summary'], work).ms);
+  r.startup = { keelhaulMs: median(ours), cucumberMs: median(bare), ratio: +(median(ours) / median(bare)).toFixed(2), target: 1.3 };
+
+  log(`bench: ${engine}: container floor`);
+  await containerFloor(client, 2, 1);
+  r.floor = { serialMs: +(await containerFloor(client, quick ? 6 : 10, 1)).toFixed(1), in4Ms: +(await containerFloor(client, quick ? 8 : 12, 4)).toFixed(1) };
+
+  log(`bench: ${engine}: per container scenario`);
+  const withSteps = ['--require', 'steps.mjs', '--target', target];
+  const base = median(Array.from({ length: repeats }, () => keelhaul(['ping.feature', ...withSteps, '--reports', join(work, 'r-base')], work).ms));
+  const many = median(Array.from({ length: quick ? 1 : 3 }, () => keelhaul(['containers.feature', ...withSteps, '--reports', join(work, 'r-many')], work).ms));
+  const perScenario = (many - base) / CONTAINER_SCENARIOS;
+  r.containerScenario = { perScenarioMs: +perScenario.toFixed(1), floorMs: r.floor.serialMs, overheadMs: +(perScenario - r.floor.serialMs).toFixed(1), target: 20 };
+
+  r.families = {};
+  for (const family of families) {
+    if (!existsSync(join(ROOT, 'features', family))) continue;
+    r.families[family] = {};
+    for (const parallel of quick ? [1] : [1, 2, 4]) {
+      log(`bench: ${engine}: ${family} --parallel ${parallel}`);
+      const since = Math.floor(Date.now() / 1000) - 1;
+      const reports = join(work, `r-${engine}-${family}-${parallel}`);
+      const run = keelhaul([join(ROOT, 'features', family), '--target', target, '--tags', 'not @slow and not @deep', '--parallel', String(parallel), '--reports', reports], work);
+      const summary = existsSync(join(reports, 'summary.json')) ? JSON.parse(readFileSync(join(reports, 'summary.json'), 'utf8')) : undefined;
+      const started = summary ? await containersStarted(client, summary.run, since) : 0;
+      r.families[family][`parallel${parallel}`] = {
+        wallMs: Math.round(run.ms), exitCode: run.status, scenarios: summary?.scenarios.length ?? 0, containers: started,
+        floorRatio: started > 0 ? +(run.ms / (started * r.floor.serialMs)).toFixed(2) : null,
+      };
+    }
+    const f = r.families[family];
+    if (f.parallel4) f.speedup4 = +(f.parallel1.wallMs / f.parallel4.wallMs).toFixed(2);
+  }
+}
+
+writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+const rows: string[] = [`machine: ${results.machine.cpus} x ${results.machine.model}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}`];
+for (const [engine, r] of Object.entries<any>(results.engines)) {
+  rows.push('', `${engine}`, `  start-up: keelhaul ${r.startup.keelhaulMs.toFixed(0)} ms vs cucumber-js ${r.startup.cucumberMs.toFixed(0)} ms = ${r.startup.ratio}x (target <= 1.3x)`);
+  rows.push(`  container floor: ${r.floor.serialMs} ms serial, ${r.floor.in4Ms} ms each with 4 in flight`);
+  rows.push(`  per container scenario: ${r.containerScenario.perScenarioMs} ms = floor + ${r.containerScenario.overheadMs} ms (target <= 20 ms)`);
+  rows.push('  family             par  wall ms  scen  cont  wall/(cont x floor)  exit');
+  for (const [family, byPar] of Object.entries<any>(r.families)) {
+    for (const [par, v] of Object.entries<any>(byPar)) {
+      if (!par.startsWith('parallel')) continue;
+      rows.push(`  ${family.padEnd(18)} ${par.replace('parallel', '').padStart(3)} ${String(v.wallMs).padStart(8)} ${String(v.scenarios).padStart(5)} ${String(v.containers).padStart(5)} ${String(v.floorRatio ?? '-').padStart(20)} ${String(v.exitCode).padStart(5)}`);
+    }
+    if (byPar.speedup4) rows.push(`  ${family.padEnd(18)} speed-up with --parallel 4: ${byPar.speedup4}x`);
+  }
+}
+process.stdout.write(rows.join('\n') + '\n');
