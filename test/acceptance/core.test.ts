@@ -65,6 +65,14 @@ for (const [engine, host] of ENGINES) {
       await assertNothingLeft(r.summary);
     });
 
+    test('--parallel 2 loads the steps in every worker and gives the same verdict', async () => {
+      const cwd = project({ 'features/baseline.feature': BASELINE });
+      const r = await runKeelhaul(['run', 'features', '--target', host, '--parallel', '2'], { cwd });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.equal(r.summary.outcomes.pass, 2);
+      await assertNothingLeft(r.summary);
+    });
+
     test('1: a failing security check is a finding', async () => {
       const cwd = project({ 'features/baseline.feature': BASELINE, 'strict.yaml': STRICT_PROFILE });
       const r = await runKeelhaul(['run', 'features', '--target', host, '--profile', 'strict.yaml', '--tags', '@ISO-01'], { cwd });
