@@ -1,0 +1,69 @@
+@conformance
+Feature: Container lifecycle and object semantics (conformance L1-L24)
+  Status codes and semantics of the lifecycle calls (reference/conformance.md 5.4). L24 is the
+  attach handshake the stock docker CLI uses for `docker run`: an HTTP upgrade to a raw stream
+  on a created container, answered 101 by Docker.
+
+  Scenario Outline: <check>: <what>
+    When the platform is probed for "<what>"
+    Then it behaves like stock Docker, or as the profile declares
+
+    @CONF-L1
+    Examples: L1
+      | check | what |
+      | L1 | starting a running container answers 304 |
+
+    @CONF-L2
+    Examples: L2
+      | check | what |
+      | L2 | stopping a stopped container answers 304 |
+
+    @CONF-L3
+    Examples: L3
+      | check | what |
+      | L3 | deleting a running container without force answers 409 |
+
+    @CONF-L4
+    Examples: L4
+      | check | what |
+      | L4 | a duplicate container name answers 409 |
+
+    @CONF-L5
+    Examples: L5
+      | check | what |
+      | L5 | create from a missing image answers 404 |
+
+    @CONF-L6
+    Examples: L6
+      | check | what |
+      | L6 | kill with an invalid signal answers 400 |
+
+    @CONF-L7
+    Examples: L7
+      | check | what |
+      | L7 | wait reports exit code 3 of sh -c 'exit 3' |
+
+    @CONF-L12
+    Examples: L12
+      | check | what |
+      | L12 | exec in a stopped container answers 409 |
+
+    @CONF-L20
+    Examples: L20
+      | check | what |
+      | L20 | /info has NCPU, MemTotal, ServerVersion, SecurityOptions |
+
+    @CONF-L21
+    Examples: L21
+      | check | what |
+      | L21 | GET /networks lists bridge, host and none |
+
+    @CONF-L23
+    Examples: L23
+      | check | what |
+      | L23 | GET /events reports create, start and die |
+
+    @CONF-L24
+    Examples: L24
+      | check | what |
+      | L24 | attach with an HTTP upgrade answers 101 (docker run) |
