@@ -177,7 +177,7 @@ export function parseSpin(text: string): SpinResult | undefined {
 export function memoryOffenderScript(allocMiB: number): string {
   return [
     LIMITS_PROBE,
-    'echo "start=$(now)"',
+    'echo "start=$(now)"; echo "wall=$(date +%s)"',
     `head -c ${allocMiB}m /dev/zero | tail > /dev/null; echo "alloc_exit=$?"`,
     'echo "end=$(now)"',
     'echo "failcnt=$(cg /sys/fs/cgroup/memory/memory.failcnt)"',
@@ -191,7 +191,7 @@ export function shmWriterScript(mib: number): string {
   return [
     LIMITS_PROBE,
     'echo "shm.size_kb=$(df -k /dev/shm | awk \'NR==2{print $2}\')"',
-    'echo "start=$(now)"',
+    'echo "start=$(now)"; echo "wall=$(date +%s)"',
     `dd if=/dev/zero of=/dev/shm/keelhaul-fill bs=1M count=${mib} 2>/tmp/dd.err; echo "dd_exit=$?"`,
     'echo "dd_err=$(tr "\\n" " " < /tmp/dd.err)"',
     'echo "written_kb=$(du -k /dev/shm/keelhaul-fill 2>/dev/null | cut -f1)"',
@@ -291,7 +291,9 @@ export function judgeQuota(j: QuotaJudgement): Verdict {
     return { outcome: 'finding', reason: `the container used ${round(rate, 2)} CPUs (median of ${j.rates.length} trials) with a quota of ${j.quotaCpus}: more than the ${round(ceiling, 2)} allowed` };
   }
   if (throttled === 0) {
-    if (rate < j.quotaCpus * 0.5) {
+    // Reaching the quota without a single throttled period is impossible under a working quota;
+    // falling short of it only means the machine was too busy to tell.
+    if (rate < j.quotaCpus * 0.9) {
       return { outcome: 'inconclusive', reason: `the container got only ${round(rate, 2)} CPUs and was never throttled: the machine was too busy to reach the quota of ${j.quotaCpus}` };
     }
     return { outcome: 'finding', reason: `the container reached ${round(rate, 2)} CPUs and the kernel never throttled it (nr_throttled did not rise): no quota is enforced` };
@@ -301,9 +303,10 @@ export function judgeQuota(j: QuotaJudgement): Verdict {
 
 /**
  * RES-04: the victim's share of the CPU that victim and neighbour got together in the same
- * window. Per-container scheduling gives a victim that asks for half the machine about half
- * (observed 0.44 to 0.49 under heavy outside load); scheduling threads instead of containers
- * gives it its thread count's share (1 of 5 here: 0.2). Outside noise scales both alike.
+ * window. Per-container scheduling gives a victim that asks for half the machine between a third
+ * (its group's weight on one CPU against half the neighbour's) and a half (observed 0.35 to 0.49
+ * under heavy outside load); scheduling threads instead of containers gives it its thread count's
+ * share (1 of 9 with 8 neighbour loops on 2 CPUs: 0.11). Outside noise scales both alike.
  */
 export function judgeFairShare(shares: number[], minShare: number, flatShare: number): Verdict {
   const share = median(shares);

@@ -38,10 +38,10 @@ Feature: Noisy neighbours: resource isolation, measured
 
   @RES-04 @slow
   Scenario: A greedy neighbour cannot starve a victim that needs half the machine
-    Given a victim that spins on half of the host's CPUs and a neighbour with no CPU limit that spins on twice as many CPUs as the host has
+    Given a victim that spins on half of the host's CPUs and a neighbour with no CPU limit that spins on four times as many CPUs as the host has
     When the victim is measured alone and beside the neighbour for 2 trials of 2 seconds
     And the victim and the offender shared a host
-    Then the victim kept at least 35% of the CPU that it and the neighbour got together
+    Then the victim kept at least 22% of the CPU that it and the neighbour got together
     And the victim's throughput beside the neighbour relative to alone is reported
 
   @RES-05 @slow
