@@ -1,0 +1,29 @@
+@isolation
+Feature: Containers are isolated from each other
+  Two containers started side by side with no options must not share namespaces, see each other's
+  processes or files, or signal each other. The first container leaves a marker in its command line
+  and in a file; the second looks for it from the inside.
+
+  Deviations from the catalogue (attacks.md 8.1): ISO-05 does not guess pids over a range; the
+  second container can only address processes it can see, so it sends `kill -0` (which delivers
+  nothing) to the first container's processes only when it finds them. ISO-04 looks for files through
+  the second container's own filesystem and through /proc/<pid>/root, not across the host disk.
+
+  @ISO-03
+  Scenario: Sibling containers do not share namespaces
+    Given two containers started side by side with no options
+    Then the second container's "pid, net, ipc, uts, mnt" namespaces differ from the first's
+    And the second container's "user, cgroup" namespaces are reported
+    And the second container sees at most 10 processes
+
+  @ISO-04
+  Scenario: A container cannot see a sibling's processes or files
+    Given two containers started side by side with no options
+    Then the second container finds no trace of the first container's processes
+    And the second container cannot reach the first container's files
+
+  @ISO-05
+  Scenario: A container cannot signal a sibling's processes
+    Given two containers started side by side with no options
+    Then the second container cannot signal the first container's processes
+    And the first container is still running
