@@ -99,7 +99,9 @@ function endpointFromInspect(inspect: any, containerPort: number): Endpoint | un
 }
 
 function httpdScript(tokenText: string, port: number): string {
-  return `mkdir -p /tmp/www && echo '${tokenText}' > /tmp/www/index.html && exec httpd -f -p ${port} -h /tmp/www`;
+  // sh stays PID 1 with a TERM trap: busybox httpd as PID 1 ignores SIGTERM, and Podman's forced
+  // removal waits 10 s for it before SIGKILL.
+  return `trap 'exit 0' TERM; mkdir -p /tmp/www && echo '${tokenText}' > /tmp/www/index.html && httpd -f -p ${port} -h /tmp/www & wait`;
 }
 
 /** Create and start a token server publishing containerPort on hostIp:hostPort; never throws for a refusal. */
@@ -155,7 +157,7 @@ function observeAttempt(world: KeelhaulWorld, attempt: Attempt): void {
   });
   if (attempt.error) {
     // The normalised class and the engine's own words, side by side (issue: "keep the raw message").
-    world.observe('collision', { class: attempt.error.class, source: attempt.error.source, address: attempt.error.address, raw: attempt.error.raw });
+    world.observe(attempt.error.class === 'port-in-use' ? 'collision' : 'refusal', { class: attempt.error.class, source: attempt.error.source, address: attempt.error.address, raw: attempt.error.raw });
   }
 }
 
@@ -256,8 +258,8 @@ Then('every one of {int} requests to {string} gets {string}\'s token', doc(
   const deadline = Date.now() + 20_000;
   let failedInARow = 0;
   for (let i = 0; i < count && Date.now() < deadline && !this.signal.aborted; i++) {
-    let answer = await httpGet(endpoint.host, endpoint.port, '/', 2_000);
-    if (!answer.ok) answer = await httpGet(endpoint.host, endpoint.port, '/', 2_000);
+    let answer = await httpGet(endpoint.host, endpoint.port, '/', 1_500);
+    if (!answer.ok) answer = await httpGet(endpoint.host, endpoint.port, '/', 1_500);
     if (!answer.ok) {
       tally.failed++;
       if (samples.length < 3) samples.push(answer.error);
