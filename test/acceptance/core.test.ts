@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  ENGINES, ROOT, containerExists, foreignContainer, labelledContainers, project, reachable, removeContainer, runKeelhaul,
+  ENGINES, ROOT, api, containerExists, foreignContainer, labelledContainers, project, reachable, removeContainer, runKeelhaul,
 } from '../helpers/keelhaul.js';
 
 const BASELINE = readFileSync(join(ROOT, 'features', 'isolation', 'baseline.feature'), 'utf8');
@@ -89,6 +89,28 @@ for (const [engine, host] of ENGINES) {
       const r = await runKeelhaul(['run', 'features', '--target', host, '--profile', 'strict.yaml', '--tags', '@ISO-01', '--advisory'], { cwd });
       assert.equal(r.exitCode, 0, r.stdout + r.stderr);
       assert.equal(r.summary.outcomes.finding, 1);
+    });
+
+    test('doctor fingerprints the platform and runs containers with and without networking', async () => {
+      const r = await runKeelhaul(['doctor', '--target', host]);
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, new RegExp(`engine: +${engine} `));
+      assert.match(r.stdout, /container: +no network: ok/);
+      assert.match(r.stdout, /container: +default network: ok/);
+    });
+
+    test('the probe image is seeded through the API from the static busybox when it cannot be pulled', async () => {
+      const ref = `busybox:keelhaul-seed-${process.pid}`;
+      await api(host, `/images/${encodeURIComponent(ref)}?force=1`, 'DELETE');
+      try {
+        const r = await runKeelhaul(['doctor', '--target', host, '--image', ref]);
+        assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, new RegExp(`probe image: ${ref} \\(seeded\\)`));
+        const again = await runKeelhaul(['doctor', '--target', host, '--image', ref]);
+        assert.match(again.stdout, new RegExp(`probe image: ${ref} \\(present\\)`));
+      } finally {
+        await api(host, `/images/${encodeURIComponent(ref)}?force=1`, 'DELETE');
+      }
     });
 
     test('130: SIGINT mid-run sweeps the run and exits 130', async () => {
