@@ -5,7 +5,9 @@ import { UsageError } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan } from './cucumber-config.js';
 import { loadProfileFile, resolveProfileOption } from './profiles.js';
-import { suggestionsFor } from './step-suggestions.js';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { effectiveKeyword, suggestionsFor } from './step-suggestions.js';
 
 export async function check(options: { paths: string[]; requires: string[]; profile?: string; tags?: string; cwd: string; stdout: Writable }): Promise<number> {
   const out = (line: string) => options.stdout.write(line + '\n');
@@ -29,7 +31,8 @@ export async function check(options: { paths: string[]; requires: string[]; prof
     for (const p of steps) {
       problems.push(formatProblem(p));
       if (p.kind === 'undefined' && p.stepText) {
-        for (const line of suggestionsFor(p.stepText, support)) problems.push(`    ${line}`);
+        const keyword = keywordAt(resolve(options.cwd, p.uri), p.line);
+        for (const line of suggestionsFor(p.stepText, support, keyword)) problems.push(`    ${line}`);
       }
     }
   }
@@ -40,4 +43,12 @@ export async function check(options: { paths: string[]; requires: string[]; prof
   }
   out(`keelhaul check: ${planned} scenario(s), no problems`);
   return planned === 0 ? EXIT.nothingRan : EXIT.ok;
+}
+
+function keywordAt(file: string, line: number): string {
+  try {
+    return effectiveKeyword(readFileSync(file, 'utf8').split('\n'), line);
+  } catch {
+    return 'Then';
+  }
 }

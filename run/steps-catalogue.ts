@@ -2,7 +2,7 @@
 // is defined, and the description and example each definition carries in its wrapperOptions).
 import { loadSupport, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { existsSync, readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EXIT } from '../judges/outcome.js';
@@ -22,27 +22,34 @@ export async function loadStepLibrary(requires: string[], cwd: string): Promise<
   return loadSupport({ sources: config.sources, support: config.support }, { cwd, stderr: nullStream() });
 }
 
-export function catalogue(support: ISupportCodeLibrary): CatalogueEntry[] {
+export function catalogue(support: ISupportCodeLibrary, cwd = process.cwd()): CatalogueEntry[] {
   const definitions = (support as unknown as { stepDefinitions: any[] }).stepDefinitions;
   const root = packageRoot();
   return definitions.map((d) => {
     const pattern = typeof d.pattern === 'string' ? d.pattern : String(d.pattern);
-    const { file, line } = sourceLocation(d.uri, d.line, pattern, root);
+    const { file, line } = sourceLocation(d.uri, d.line, pattern, root, cwd);
     const docs = d.options?.wrapperOptions ?? {};
     return { pattern, description: docs.description ?? '', example: docs.example ?? '', file, line };
   }).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
 }
 
-/** dist/steps/x.js -> steps/x.ts, at the line where the pattern is written, so one hop finds it. */
-function sourceLocation(uri: string, line: number, pattern: string, root: string): { file: string; line: number } {
-  const absolute = uri.startsWith('file:') ? fileURLToPath(uri) : uri;
-  const source = absolute.replace(/\/dist\//, '/').replace(/\.js$/, '.ts');
+/**
+ * dist/steps/x.js -> steps/x.ts, at the line where the pattern is written, so one hop finds it.
+ * keelhaul's own files are shown relative to its package root, a user's relative to the cwd.
+ */
+function sourceLocation(uri: string, line: number, pattern: string, root: string, cwd: string): { file: string; line: number } {
+  const absolute = resolve(cwd, uri.startsWith('file:') ? fileURLToPath(uri) : uri);
+  const ours = absolute.startsWith(root + sep);
+  const show = (path: string) => (ours ? relative(root, path) : relative(cwd, path) || path);
+  const source = ours ? absolute.replace(`${root}${sep}dist${sep}`, `${root}${sep}`).replace(/\.js$/, '.ts') : absolute;
   if (existsSync(source)) {
     const lines = readFileSync(source, 'utf8').split('\n');
-    const index = lines.findIndex((l) => l.includes(pattern));
-    return { file: relative(root, source), line: index >= 0 ? index + 1 : line };
+    // The pattern as written in a quoted literal: ' and \ escaped.
+    const written = [pattern, pattern.replace(/\\/g, '\\\\').replace(/'/g, "\\'"), pattern.replace(/"/g, '\\"')];
+    const index = lines.findIndex((l) => written.some((w) => l.includes(`'${w}'`) || l.includes(`"${w}"`) || l.includes(`\`${w}\``)));
+    return { file: show(source), line: index >= 0 ? index + 1 : line };
   }
-  return { file: relative(root, absolute), line };
+  return { file: show(absolute), line };
 }
 
 export function renderMarkdown(entries: CatalogueEntry[]): string {
@@ -60,7 +67,7 @@ export function renderMarkdown(entries: CatalogueEntry[]): string {
 }
 
 export async function printStepCatalogue(options: { format: 'md' | 'json'; requires: string[]; cwd: string; stdout: Writable }): Promise<number> {
-  const entries = catalogue(await loadStepLibrary(options.requires, options.cwd));
+  const entries = catalogue(await loadStepLibrary(options.requires, options.cwd), options.cwd);
   options.stdout.write(options.format === 'json' ? JSON.stringify(entries, null, 2) + '\n' : renderMarkdown(entries));
   return EXIT.ok;
 }
