@@ -49,11 +49,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .addOption(new Option('--container-timeout <ms>', 'upper bound on one probe container').argParser(Number).default(60_000))
     .action(async (paths: string[], opts) => {
       const { runSuite } = await import('../run/run.js');
-      if (opts.target.length > 1) {
-        const { runAgainstTargets } = await import('../run/multi-target.js');
-        exit(await runAgainstTargets({ ...common(paths, opts), targets: opts.target }));
-        return;
-      }
+      if (opts.target.length > 1) throw new UsageError('several --target values are not supported yet');
       exit(await runSuite({ ...common(paths, opts), target: opts.target[0] }));
     });
 
@@ -85,6 +81,14 @@ export function buildProgram(exit: (code: number) => void): Command {
     .action(async (opts) => {
       const { clean } = await import('../run/clean.js');
       exit(await clean({ target: opts.target, runId: opts.run, stdout: process.stdout }));
+    });
+
+  program.command('report')
+    .description('turn the last run\'s Allure results into an HTML report (needs Java: allure-commandline)')
+    .option('--reports <dir>', 'the reports folder of the run', 'reports')
+    .action(async (opts) => {
+      const { generateReport } = await import('../run/allure-report.js');
+      exit(await generateReport({ reportsDir: opts.reports, stdout: process.stdout }));
     });
 
   program.command('steps')

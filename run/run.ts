@@ -16,8 +16,8 @@ import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullS
 import { OutcomeTracker } from './outcome-tracker.js';
 import { loadProfile, resolveProfileOption, loadProfileFile } from './profiles.js';
 import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js';
-import { writeMatrixIfAny } from './matrix.js';
 import { otherRuns, sweep } from './sweep.js';
+import { resetAllureResults } from './allure-report.js';
 
 export interface RunOptions {
   paths: string[];
@@ -111,9 +111,13 @@ export async function runSuite(options: RunOptions): Promise<number> {
         [messagesPath]: 'message',
         [join(reportsDir, 'junit.xml')]: 'junit',
         [join(reportsDir, 'cucumber.json')]: 'json',
+        // Allure results every run (reports/allure-results; `keelhaul report` makes the HTML).
+        // The reporter writes nothing to its stream; the file keeps stdout free.
+        [join(reportsDir, 'allure.log')]: import.meta.resolve('allure-cucumberjs/reporter'),
       },
     },
   });
+  runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
   const summaryBase = { runId, startedAt, reportsDir, profile, platform };
   const finishInterrupted = installInterruptHandlers(platform.client, runId, (signal) => {
     const tracker = trackerFrom(messagesPath);
@@ -141,7 +145,6 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const exitCode = tracker.exitCode(options.advisory);
   const summary = buildSummary(summaryBase, tracker, exitCode);
   writeSummary(summary, reportsDir);
-  writeMatrixIfAny(reportsDir, [summary]);
   printConsoleSummary(summary, options.stdout);
   return exitCode;
 }
