@@ -49,7 +49,11 @@ export function buildProgram(exit: (code: number) => void): Command {
     .addOption(new Option('--container-timeout <ms>', 'upper bound on one probe container').argParser(Number).default(60_000))
     .action(async (paths: string[], opts) => {
       const { runSuite } = await import('../run/run.js');
-      if (opts.target.length > 1) throw new UsageError('several --target values are not supported yet');
+      if (opts.target.length > 1) {
+        const { runAgainstTargets } = await import('../run/multi-target.js');
+        exit(await runAgainstTargets({ ...common(paths, opts), targets: opts.target }));
+        return;
+      }
       exit(await runSuite({ ...common(paths, opts), target: opts.target[0] }));
     });
 

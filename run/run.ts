@@ -16,6 +16,7 @@ import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullS
 import { OutcomeTracker } from './outcome-tracker.js';
 import { loadProfile, resolveProfileOption, loadProfileFile } from './profiles.js';
 import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js';
+import { writeMatrixIfAny } from './matrix.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
 
@@ -145,6 +146,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const exitCode = tracker.exitCode(options.advisory);
   const summary = buildSummary(summaryBase, tracker, exitCode);
   writeSummary(summary, reportsDir);
+  writeMatrixIfAny(reportsDir, [summary]);
   printConsoleSummary(summary, options.stdout);
   return exitCode;
 }
