@@ -70,8 +70,8 @@ export async function generateReport(options: ReportOptions): Promise<number> {
   if (generated.failedToStart || generated.timedOut || generated.exitCode !== 0 || !existsSync(index)) {
     const why = generated.timedOut ? 'timed out'
       : generated.failedToStart ? 'could not start'
-        : lastLine(generated.stderr) || lastLine(generated.stdout) || `exit code ${generated.exitCode}`;
-    const hint = /JAVA_HOME|java: not found|java.*No such file/i.test(generated.stderr + generated.stdout) ? ' (allure-commandline needs Java 8 or later on PATH)' : '';
+        : telling(generated.stderr) || telling(generated.stdout) || `exit code ${generated.exitCode}`;
+    const hint = /JAVA_HOME|java: not found|java.*No such file/i.test(generated.stderr + generated.stdout) ? ' (allure-commandline needs Java 8 or later: on PATH, or JAVA_HOME)' : '';
     throw new KeelhaulError(`allure generate failed: ${why}${hint}`, EXIT.internal);
   }
   options.stdout.write(`keelhaul: Allure report of ${results.length} scenario(s): ${index}\n`);
@@ -98,6 +98,8 @@ function writeEnvironment(reportsDir: string, resultsDir: string): void {
   }
 }
 
-function lastLine(text: string): string {
-  return oneLine(text.trim().split('\n').filter((l) => l.trim()).pop() ?? '');
+/** The line that says what went wrong: allure's own `ERROR: ...` line, else the last one. */
+function telling(text: string): string {
+  const lines = text.trim().split('\n').filter((l) => l.trim());
+  return oneLine(lines.find((l) => /^ERROR:/.test(l.trim()))?.trim().replace(/^ERROR:\s*/, '') ?? lines.pop() ?? '');
 }
