@@ -39,8 +39,9 @@ const PLACEHOLDER = /<(env:[A-Za-z_][A-Za-z0-9_]*|[A-Za-z_][A-Za-z0-9_.-]*)>/g;
  * Fill <name> placeholders from the scenario's values (target_ip, target_port, the attack values
  * table) and <env:NAME> from keelhaul's environment. An unknown placeholder is an authoring error.
  */
-export function fillPlaceholders(text: string, values: Record<string, string>, env: NodeJS.ProcessEnv = process.env): string {
-  return text.replace(PLACEHOLDER, (_whole, name: string) => {
+export function fillPlaceholders(text: string, values: Record<string, string>, env: NodeJS.ProcessEnv = process.env, strict = true): string {
+  return text.replace(PLACEHOLDER, (whole, name: string) => {
+    if (!strict && !(name in values) && !(name.startsWith('env:') && env[name.slice(4)] !== undefined)) return whole;
     if (name.startsWith('env:')) {
       const value = env[name.slice(4)];
       if (value === undefined) throw new UsageError(`placeholder <${name}>: environment variable ${name.slice(4)} is not set`);
@@ -51,6 +52,18 @@ export function fillPlaceholders(text: string, values: Record<string, string>, e
     const hint = name.startsWith('target_') ? ' (start a target container first, and give its port with "Given the target listens on port N")' : '';
     throw new UsageError(`unknown placeholder <${name}> (known: ${known}, or <env:NAME>)${hint}`);
   });
+}
+
+/**
+ * Placeholders in an assertion's text (values as they are) or regular expression (values escaped).
+ * Lenient: "<html>" or a named group "(?<name>...)" that is no known placeholder stays as written.
+ */
+function filled(world: KeelhaulWorld, text: string, asRegex = false): string {
+  const values = attackState(world).values;
+  if (!asRegex) return fillPlaceholders(text, values, process.env, false);
+  const escaped = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')]));
+  const env = Object.fromEntries(Object.entries(process.env).map(([k, v]) => [k, v?.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')]));
+  return fillPlaceholders(text, escaped, env, false);
 }
 
 async function ensureNetwork(world: KeelhaulWorld): Promise<{ id: string; name: string }> {
@@ -240,6 +253,7 @@ When('I launch an attack from {string} with a timeout of {int} second(s):', doc(
 });
 
 // ---- judging the attack ------------------------------------------------------------------------
+// Known <placeholders> are filled in the texts and expressions below too (escaped in expressions).
 
 Then('the attack exits with status {int}', doc(
   'A finding unless the attack command exited with exactly this status.',
@@ -260,7 +274,8 @@ Then('the attack exits with a non-zero status', doc(
 Then('the attack output contains {string}', doc(
   'A finding unless the attack\'s output (stdout then stderr) contains this text.',
   'Then the attack output contains "hello"',
-), function (this: KeelhaulWorld, text: string) {
+), function (this: KeelhaulWorld, raw: string) {
+  const text = filled(this, raw);
   const out = output(this);
   if (!out.includes(text)) throw new Finding(`the attack output does not contain "${text}": ${excerpt(out)}`);
 });
@@ -268,7 +283,8 @@ Then('the attack output contains {string}', doc(
 Then('the attack output does not contain {string}', doc(
   'A finding if the attack\'s output (stdout then stderr) contains this text.',
   'Then the attack output does not contain "root:x:0:0"',
-), function (this: KeelhaulWorld, text: string) {
+), function (this: KeelhaulWorld, raw: string) {
+  const text = filled(this, raw);
   const out = output(this);
   if (out.includes(text)) throw new Finding(`the attack output contains "${text}": ${excerpt(out)}`);
 });
@@ -276,7 +292,8 @@ Then('the attack output does not contain {string}', doc(
 Then('the attack output matches {string}', doc(
   'A finding unless the attack\'s output matches this regular expression (JavaScript syntax, multiline: ^ and $ match at line ends). An invalid expression is an authoring error.',
   'Then the attack output matches "^HTTP/1\\.[01] 200"',
-), function (this: KeelhaulWorld, source: string) {
+), function (this: KeelhaulWorld, raw: string) {
+  const source = filled(this, raw, true);
   const out = output(this);
   if (!regex(source).test(out)) throw new Finding(`the attack output does not match /${source}/: ${excerpt(out)}`);
 });
@@ -284,7 +301,8 @@ Then('the attack output matches {string}', doc(
 Then('the attack output does not match {string}', doc(
   'A finding if the attack\'s output matches this regular expression.',
   'Then the attack output does not match "uid=0\\("',
-), function (this: KeelhaulWorld, source: string) {
+), function (this: KeelhaulWorld, raw: string) {
+  const source = filled(this, raw, true);
   const out = output(this);
   const found = out.match(regex(source));
   expect(found, `the attack output matches /${source}/ ("${found?.[0]}")`).to.equal(null);
@@ -293,7 +311,8 @@ Then('the attack output does not match {string}', doc(
 Then('the attack output has {int} line(s) matching {string}', doc(
   'A finding unless exactly this many lines of the attack\'s output match the regular expression.',
   'Then the attack output has 1 line matching "^open "',
-), function (this: KeelhaulWorld, count: number, source: string) {
+), function (this: KeelhaulWorld, count: number, raw: string) {
+  const source = filled(this, raw, true);
   const lines = matchingLines(this, source);
   this.observe('matchingLines', lines.length);
   expect(lines.length, `${lines.length} line(s) match /${source}/, not ${count}: ${excerpt(lines.join('\n'))}`).to.equal(count);
@@ -302,7 +321,8 @@ Then('the attack output has {int} line(s) matching {string}', doc(
 Then('the attack output has at least {int} line(s) matching {string}', doc(
   'A finding unless at least this many lines of the attack\'s output match the regular expression.',
   'Then the attack output has at least 2 lines matching "^open "',
-), function (this: KeelhaulWorld, count: number, source: string) {
+), function (this: KeelhaulWorld, count: number, raw: string) {
+  const source = filled(this, raw, true);
   const lines = matchingLines(this, source);
   this.observe('matchingLines', lines.length);
   expect(lines.length, `only ${lines.length} line(s) match /${source}/, fewer than ${count}`).to.be.at.least(count);
@@ -311,7 +331,8 @@ Then('the attack output has at least {int} line(s) matching {string}', doc(
 Then('the attack output has at most {int} line(s) matching {string}', doc(
   'A finding if more than this many lines of the attack\'s output match the regular expression.',
   'Then the attack output has at most 0 lines matching "^open "',
-), function (this: KeelhaulWorld, count: number, source: string) {
+), function (this: KeelhaulWorld, count: number, raw: string) {
+  const source = filled(this, raw, true);
   const lines = matchingLines(this, source);
   this.observe('matchingLines', lines.length);
   expect(lines.length, `${lines.length} line(s) match /${source}/, more than ${count}: ${excerpt(lines.join('\n'))}`).to.be.at.most(count);
