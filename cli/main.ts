@@ -18,6 +18,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function milliseconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of milliseconds, at least 1');
+  return n;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -46,7 +52,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--image <ref>', 'probe image', DEFAULT_PROBE_IMAGE)
     .option('--require <path>', 'extra step or support file or folder (JS or TS); repeatable', collect, [])
     .option('--advisory', 'report everything, exit 0 unless the exit code would be 2, 4 or 5')
-    .addOption(new Option('--container-timeout <ms>', 'upper bound on one probe container').argParser(Number).default(60_000))
+    .addOption(new Option('--container-timeout <ms>', 'upper bound on one probe container').argParser(milliseconds).default(60_000))
     .action(async (paths: string[], opts) => {
       const { runSuite } = await import('../run/run.js');
       if (opts.target.length > 1) {
@@ -115,7 +121,17 @@ function common(paths: string[], opts: Record<string, any>) {
   };
 }
 
+// A signal before a command has armed its own clean-up (run/run.ts) finds nothing to clean: exit
+// 130/143 as DESIGN.md says, rather than dying by the signal.
+const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
+function earlyInterrupt(signal: NodeJS.Signals): void {
+  if ((globalThis as Record<symbol, unknown>)[INTERRUPT_OWNER]) return;
+  process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+}
+
 export async function main(argv: string[]): Promise<void> {
+  process.on('SIGINT', earlyInterrupt);
+  process.on('SIGTERM', earlyInterrupt);
   let exitCode: number | undefined;
   const program = buildProgram((code) => { exitCode = code; });
   try {
@@ -138,6 +154,14 @@ function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
     return EXIT.usage; // commander already printed its one line
+  }
+  // cucumber wraps a tag expression's syntax error in a plugin error: it is bad input (exit 2).
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause instanceof Error && /^Tag expression .* could not be parsed/.test(cause.message)) {
+    const given = process.argv.find((arg, i) => process.argv[i - 1] === '--tags') ?? process.argv.find((arg) => arg.startsWith('--tags='))?.slice(7);
+    const why = /syntax error: (.*)$/.exec(oneLine(cause))?.[1] ?? oneLine(cause);
+    process.stderr.write(`keelhaul: --tags: "${given ?? ''}" is not a valid tag expression: ${why}\n`);
+    return EXIT.usage;
   }
   if (error instanceof KeelhaulError) {
     process.stderr.write(`keelhaul: ${error.message}\n`);

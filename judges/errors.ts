@@ -42,13 +42,29 @@ export class OutcomeSignal extends Error {
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EACCES']);
 
+// OpenSSL's certificate verdicts (node's error.code) and its handshake failures (ERR_SSL_*).
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE', 'CERT_REVOKED', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER',
+]);
+
+/** A TLS handshake or certificate failure talking to the platform (wrong CA, no client certificate ...). */
+export function isTlsFailure(error: unknown): boolean {
+  const e = error as { code?: unknown; cause?: { code?: unknown } } | null;
+  if (!e || typeof e !== 'object') return false;
+  const code = String(e.code ?? e.cause?.code ?? '');
+  return TLS_CODES.has(code) || code.startsWith('ERR_SSL_') || /\b(SSL|TLS) alert|ssl3_|tls_process|certificate (required|unknown)/i.test(oneLine(error));
+}
+
 /** A connection-level failure talking to the platform (as opposed to an HTTP error answer). */
 export function isConnectionFailure(error: unknown): boolean {
   if (error instanceof PlatformError) return true;
   const e = error as { code?: string; cause?: { code?: string }; errno?: unknown; statusCode?: number } | null;
   if (!e || typeof e !== 'object') return false;
   if (typeof e.statusCode === 'number') return false;
-  return UNREACHABLE_CODES.has(e.code ?? '') || UNREACHABLE_CODES.has(e.cause?.code ?? '');
+  return UNREACHABLE_CODES.has(e.code ?? '') || UNREACHABLE_CODES.has(e.cause?.code ?? '') || isTlsFailure(error);
 }
 
 export function oneLine(error: unknown): string {

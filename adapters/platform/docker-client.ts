@@ -4,8 +4,9 @@
 import Docker from 'dockerode';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import type { Readable } from 'node:stream';
-import { PlatformError, isConnectionFailure, oneLine } from '../../judges/errors.js';
+import { PlatformError, isConnectionFailure, isTlsFailure, oneLine } from '../../judges/errors.js';
 import type { Connection } from './connection.js';
 import { negotiateApiVersion, type Negotiation } from './negotiate.js';
 import { fingerprint, type Fingerprint } from './fingerprint.js';
@@ -14,7 +15,8 @@ import { demuxDockerStream } from './demux.js';
 export const LABEL_RUN = 'keelhaul.run';
 export const LABEL_SCENARIO = 'keelhaul.scenario';
 
-export const DEFAULT_CALL_TIMEOUT_MS = 30_000;
+/** Upper bound on one API call; KEELHAUL_CALL_TIMEOUT_MS lowers it (tests of stalling platforms). */
+export const DEFAULT_CALL_TIMEOUT_MS = Number(process.env.KEELHAUL_CALL_TIMEOUT_MS) > 0 ? Number(process.env.KEELHAUL_CALL_TIMEOUT_MS) : 30_000;
 const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
 export interface RawResponse {
@@ -81,19 +83,74 @@ export function closeCreationGate(): void {
   creationGateClosed = true;
 }
 
+/** Create calls still on the wire: an interrupted run waits for them (bounded) before it sweeps. */
+const creationsInFlight = new Set<Promise<unknown>>();
+function inFlight<T>(creation: Promise<T>): Promise<T> {
+  creationsInFlight.add(creation);
+  const done = () => creationsInFlight.delete(creation);
+  creation.then(done, done);
+  return creation;
+}
+
+/** Resolves when every create call in flight has answered or failed, or after timeoutMs. */
+export async function settleCreations(timeoutMs: number): Promise<void> {
+  if (creationsInFlight.size === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.allSettled([...creationsInFlight]),
+    new Promise((r) => { timer = setTimeout(r, timeoutMs); }),
+  ]);
+  clearTimeout(timer);
+}
+
 function signalFor(timeoutMs: number, outer?: AbortSignal): AbortSignal {
   const timer = AbortSignal.timeout(timeoutMs);
   return outer ? AbortSignal.any([timer, outer]) : timer;
+}
+
+/**
+ * Run a dockerode call under an abort signal, and give up when the signal fires even if dockerode
+ * does not: docker-modem leaves its promise pending forever when a connection is cut after the
+ * answer's headers (a reset mid-stream), abort signal or not.
+ */
+function bounded<T = any>(signal: AbortSignal, call: (abortSignal: AbortSignal) => unknown): Promise<T> {
+  const aborted = () => (signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
+  if (signal.aborted) return Promise.reject(aborted());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(aborted());
+    signal.addEventListener('abort', onAbort, { once: true });
+    (Promise.resolve(call(signal)) as Promise<T>).then(
+      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
+      (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
+    );
+  });
 }
 
 function describeFailure(error: unknown, what: string, url: string): Error {
   if ((error as Error)?.name === 'AbortError' || (error as Error)?.name === 'TimeoutError') {
     return new PlatformTimeout(`${what}: no answer from ${url} in time`);
   }
+  if (isTlsFailure(error)) {
+    return new PlatformError(`${what}: TLS with ${url} failed: ${oneLine(error)}${tlsHint(error)}`, { cause: error });
+  }
+  if (/\b(ECONNRESET|EPIPE)\b|socket hang up/.test(`${(error as { code?: string })?.code ?? ''} ${oneLine(error)}`)) {
+    return new PlatformError(`${what}: connection to ${url} lost mid-call: ${oneLine(error)}`, { cause: error });
+  }
   if (isConnectionFailure(error)) {
     return new PlatformError(`${what}: cannot reach ${url}: ${oneLine(error)}`, { cause: error });
   }
   return error as Error;
+}
+
+function tlsHint(error: unknown): string {
+  const text = `${(error as { code?: string })?.code ?? ''} ${oneLine(error)}`;
+  if (/certificate required|handshake failure|bad certificate|unknown ca|ALERT_CERTIFICATE_REQUIRED|ALERT_BAD_CERTIFICATE|ALERT_UNKNOWN_CA/i.test(text)) {
+    return ' (the platform refused the client certificate: is DOCKER_CERT_PATH\'s cert.pem/key.pem there and signed by the CA the platform trusts?)';
+  }
+  if (/verify|self[- ]signed|issuer|SELF_SIGNED|UNABLE_TO/i.test(text)) {
+    return ' (the platform\'s certificate is not signed by DOCKER_CERT_PATH\'s ca.pem)';
+  }
+  return '';
 }
 
 export class PlatformTimeout extends Error {
@@ -124,13 +181,22 @@ export class PlatformClient {
   private readonly docker: Docker;
 
   constructor(readonly connection: Connection, readonly apiVersion: string, readonly runId: string) {
-    this.docker = new Docker({ ...dockerodeOptions(connection), version: `v${apiVersion}` });
+    this.docker = withoutDockerEnv(() => new Docker({ ...dockerodeOptions(connection), version: `v${apiVersion}` }));
   }
 
   /** Reach the platform, negotiate the API version and fingerprint it. Throws PlatformError (exit 4). */
   static async connect(connection: Connection, runId: string, timeoutMs = 10_000): Promise<ConnectedPlatform> {
     const probe = new PlatformClient(connection, '0', runId);
-    const versionResponse = await probe.raw({ method: 'GET', path: '/version', unversioned: true, timeoutMs });
+    // Preflight: whatever goes wrong reaching /version and /info means the platform is unusable (exit 4).
+    const preflight = async (client: PlatformClient, path: string, unversioned: boolean) => {
+      try {
+        return await client.raw({ method: 'GET', path, unversioned, timeoutMs });
+      } catch (error) {
+        if (error instanceof PlatformTimeout) throw new PlatformError(`GET ${path} on ${connection.url}: no answer in ${timeoutMs} ms`, { cause: error });
+        throw error;
+      }
+    };
+    const versionResponse = await preflight(probe, '/version', true);
     if (versionResponse.status !== 200) {
       throw new PlatformError(`GET /version on ${connection.url} answered ${versionResponse.status}: ${versionResponse.text.slice(0, 200)}`);
     }
@@ -143,11 +209,16 @@ export class PlatformClient {
     const negotiation = negotiateApiVersion(version);
     if (!negotiation.ok) throw new PlatformError(`${connection.url}: ${negotiation.reason}`);
     const client = new PlatformClient(connection, negotiation.version, runId);
-    const infoResponse = await client.raw({ method: 'GET', path: '/info', timeoutMs });
+    const infoResponse = await preflight(client, '/info', false);
     if (infoResponse.status !== 200) {
       throw new PlatformError(`GET /info on ${connection.url} answered ${infoResponse.status}: ${infoResponse.text.slice(0, 200)}`);
     }
-    const info = infoResponse.json();
+    let info: any;
+    try {
+      info = infoResponse.json();
+    } catch {
+      throw new PlatformError(`GET /info on ${connection.url} did not answer JSON: ${infoResponse.text.slice(0, 120)}`);
+    }
     return { client, negotiation, version, info, fingerprint: fingerprint(version, info, negotiation.version) };
   }
 
@@ -181,7 +252,12 @@ export class PlatformClient {
       name: spec.name,
     };
     try {
-      const container = await this.docker.createContainer({ ...(body as any), abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal) });
+      const container = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.createContainer({ ...(body as any), abortSignal })));
+      // dockerode hands back an unparseable answer as a string: no Id. The container may exist all
+      // the same; it carries the run's label, so the sweep removes it.
+      if (typeof container.id !== 'string' || container.id === '') {
+        throw new Error('create container: the platform\'s answer has no container Id (truncated or not JSON)');
+      }
       return container.id;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create container', this.url), 'create container');
@@ -190,7 +266,7 @@ export class PlatformClient {
 
   async startContainer(id: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.docker.getContainer(id).start({ abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal) } as any);
+      await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).start({ abortSignal } as any));
     } catch (error) {
       const e = error as { statusCode?: number };
       if (e?.statusCode === 304) return; // already started
@@ -201,7 +277,7 @@ export class PlatformClient {
   /** Wait for exit; on timeout the container is killed and `timedOut` is reported, never a hang. */
   async waitContainer(id: string, timeoutMs: number, signal?: AbortSignal): Promise<{ exitCode: number | null; timedOut: boolean }> {
     try {
-      const result: any = await (this.docker.getContainer(id).wait({ abortSignal: signalFor(timeoutMs, signal) } as any) as unknown as Promise<unknown>);
+      const result: any = await (bounded(signalFor(timeoutMs, signal), (abortSignal) => this.docker.getContainer(id).wait({ abortSignal } as any)) as unknown as Promise<unknown>);
       return { exitCode: typeof result?.StatusCode === 'number' ? result.StatusCode : null, timedOut: false };
     } catch (error) {
       const name = (error as Error)?.name;
@@ -215,7 +291,7 @@ export class PlatformClient {
 
   async killContainer(id: string, signalName = 'KILL'): Promise<void> {
     try {
-      await this.docker.getContainer(id).kill({ signal: signalName, abortSignal: signalFor(10_000) } as any);
+      await bounded(signalFor(10_000), (abortSignal) => this.docker.getContainer(id).kill({ signal: signalName, abortSignal } as any));
     } catch (error) {
       const code = (error as { statusCode?: number })?.statusCode;
       if (code === 404 || code === 409 || code === 304) return; // gone or not running
@@ -225,7 +301,7 @@ export class PlatformClient {
 
   async inspectContainer(id: string, signal?: AbortSignal): Promise<any> {
     try {
-      return await this.docker.getContainer(id).inspect({ abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal) } as any);
+      return await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal } as any));
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'inspect container', this.url), 'inspect container');
     }
@@ -234,7 +310,7 @@ export class PlatformClient {
   /** Force-remove with its anonymous volumes. A container that is already gone is not an error. */
   async removeContainer(id: string): Promise<void> {
     try {
-      await this.docker.getContainer(id).remove({ force: true, v: true, abortSignal: signalFor(20_000) } as any);
+      await bounded(signalFor(20_000), (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as any));
     } catch (error) {
       const code = (error as { statusCode?: number })?.statusCode;
       if (code === 404) return;
@@ -246,9 +322,9 @@ export class PlatformClient {
 
   async logs(id: string, tty = false, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
     try {
-      const raw = (await this.docker.getContainer(id).logs({
-        stdout: true, stderr: true, follow: false, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS, signal),
-      } as any)) as unknown as Buffer;
+      const raw = (await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).logs({
+        stdout: true, stderr: true, follow: false, abortSignal,
+      } as any))) as unknown as Buffer;
       const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
       return tty ? { stdout: buffer.toString('utf8'), stderr: '' } : demuxDockerStream(buffer);
     } catch (error) {
@@ -271,16 +347,16 @@ export class PlatformClient {
     const abortSignal = signalFor(timeoutMs, options.signal);
     let exec: Docker.Exec;
     try {
-      exec = await this.docker.getContainer(id).exec({
+      exec = await bounded(abortSignal, () => this.docker.getContainer(id).exec({
         Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, User: options.user, Privileged: options.privileged,
         abortSignal,
-      } as any);
+      } as any));
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create exec', this.url), 'create exec');
     }
     let stream: Readable;
     try {
-      stream = (await exec.start({ hijack: true, stdin: false, abortSignal } as any)) as unknown as Readable;
+      stream = (await bounded(abortSignal, () => exec.start({ hijack: true, stdin: false, abortSignal } as any))) as unknown as Readable;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'start exec', this.url), 'start exec');
     }
@@ -288,26 +364,27 @@ export class PlatformClient {
     const output = demuxDockerStream(collected.buffer);
     if (collected.aborted) return { exitCode: null, timedOut: true, ...output };
     // Inspecting before the stream ends gives Running: true, ExitCode: null (ecosystem.md 3.4).
-    const inspected: any = await (exec.inspect({ abortSignal: signalFor(10_000) } as any) as unknown as Promise<unknown>);
+    const inspected: any = await bounded(signalFor(10_000), (inspectSignal) => exec.inspect({ abortSignal: inspectSignal } as any))
+      .catch((error: unknown) => { throw describeFailure(error, 'inspect exec', this.url); });
     return { exitCode: typeof inspected.ExitCode === 'number' ? inspected.ExitCode : null, timedOut: false, ...output };
   }
 
   // ---- labelled objects -----------------------------------------------------------------------
 
   async listContainersByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string>; state: string; names: string[] }>> {
-    const list: any[] = await (this.docker.listContainers({ all: true, filters: { label: [label] }, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any) as unknown as Promise<any[]>)
+    const list: any[] = await (bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.listContainers({ all: true, filters: { label: [label] }, abortSignal } as any)) as unknown as Promise<any[]>)
       .catch((error: unknown) => { throw describeFailure(error, 'list containers', this.url); });
     return list.map((c: any) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State, names: c.Names ?? [] }));
   }
 
   async listNetworksByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
-    const list: any[] = await (this.docker.listNetworks({ filters: { label: [label] }, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any) as unknown as Promise<any[]>)
+    const list: any[] = await (bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.listNetworks({ filters: { label: [label] }, abortSignal } as any)) as unknown as Promise<any[]>)
       .catch((error: unknown) => { throw describeFailure(error, 'list networks', this.url); });
     return list.map((n: any) => ({ id: n.Id, labels: n.Labels ?? {} }));
   }
 
   async listVolumesByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
-    const result: any = await (this.docker.listVolumes({ filters: { label: [label] }, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any) as unknown as Promise<any>)
+    const result: any = await (bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.listVolumes({ filters: { label: [label] }, abortSignal } as any)) as unknown as Promise<any>)
       .catch((error: unknown) => { throw describeFailure(error, 'list volumes', this.url); });
     return (result?.Volumes ?? []).map((v: any) => ({ id: v.Name, labels: v.Labels ?? {} }));
   }
@@ -315,7 +392,7 @@ export class PlatformClient {
   async createNetwork(name: string, scenario: string, options: Record<string, unknown> = {}): Promise<string> {
     if (creationGateClosed) throw new Error('keelhaul is shutting down: no new networks');
     try {
-      const network = await this.docker.createNetwork({ Name: name, Labels: this.labelsFor(scenario), ...options, abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any);
+      const network = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createNetwork({ Name: name, Labels: this.labelsFor(scenario), ...options, abortSignal } as any)) as unknown as Promise<Docker.Network>);
       return network.id;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create network', this.url), 'create network');
@@ -324,7 +401,7 @@ export class PlatformClient {
 
   async removeNetwork(id: string): Promise<void> {
     try {
-      await this.docker.getNetwork(id).remove({ abortSignal: signalFor(20_000) } as any);
+      await bounded(signalFor(20_000), (abortSignal) => this.docker.getNetwork(id).remove({ abortSignal } as any));
     } catch (error) {
       if ((error as { statusCode?: number })?.statusCode === 404) return;
       throw describeFailure(error, 'remove network', this.url);
@@ -334,7 +411,7 @@ export class PlatformClient {
   async createVolume(name: string, scenario: string): Promise<string> {
     if (creationGateClosed) throw new Error('keelhaul is shutting down: no new volumes');
     try {
-      const volume: any = await this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), abortSignal: signalFor(DEFAULT_CALL_TIMEOUT_MS) } as any);
+      const volume: any = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), abortSignal } as any)) as unknown as Promise<unknown>);
       return volume.Name ?? name;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create volume', this.url), 'create volume');
@@ -343,7 +420,7 @@ export class PlatformClient {
 
   async removeVolume(name: string): Promise<void> {
     try {
-      await this.docker.getVolume(name).remove({ abortSignal: signalFor(20_000) } as any);
+      await bounded(signalFor(20_000), (abortSignal) => this.docker.getVolume(name).remove({ abortSignal } as any));
     } catch (error) {
       if ((error as { statusCode?: number })?.statusCode === 404) return;
       throw describeFailure(error, 'remove volume', this.url);
@@ -381,6 +458,13 @@ export class PlatformClient {
     });
     const failure = response.status >= 400 ? response.text : response.text.split('\n').find((line) => /"error"/.test(line));
     if (failure) throw new Error(`import ${repo}:${tag}: ${failure.slice(0, 300)}`);
+    // Podman's compatible import ignores repo and tag and leaves the image untagged: tag it by the
+    // image id the import reported (Docker tags it already; tagging again is harmless).
+    const imageId = /"status":"(sha256:[0-9a-f]{64})"/.exec(response.text)?.[1];
+    if (imageId && !(await this.imageExists(`${repo}:${tag}`))) {
+      const tagged = await this.raw({ method: 'POST', path: `/images/${imageId}/tag?${new URLSearchParams({ repo, tag })}` });
+      if (tagged.status >= 300) throw new Error(`tag ${imageId.slice(0, 19)} as ${repo}:${tag}: ${tagged.status} ${tagged.text.slice(0, 200)}`);
+    }
   }
 
   // ---- raw HTTP -----------------------------------------------------------------------------
@@ -415,7 +499,7 @@ export class PlatformClient {
       options.port = c.port;
       if (c.tls) {
         transport = https;
-        Object.assign(options, { ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key, rejectUnauthorized: c.tls.verify });
+        Object.assign(options, { ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key, rejectUnauthorized: c.tls.verify, servername: '', checkServerIdentity: checkIdentityOf(c.host) });
       }
     }
     return new Promise<RawResponse>((resolve, reject) => {
@@ -473,8 +557,30 @@ function collectStream(stream: Readable, signal: AbortSignal): Promise<{ buffer:
   });
 }
 
+/**
+ * docker-modem reads DOCKER_HOST, DOCKER_CERT_PATH (opening cert.pem and key.pem synchronously, so a
+ * missing client certificate throws ENOENT) and DOCKER_CLIENT_TIMEOUT (the global timeout this module
+ * avoids) in its constructor, whatever options it is given. The connection is already resolved from
+ * them (connection.ts): hide them while dockerode is built.
+ */
+function withoutDockerEnv<T>(build: () => T): T {
+  const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_CLIENT_TIMEOUT', 'DOCKER_PATH_PREFIX'];
+  const saved = names.map((name) => [name, process.env[name]] as const);
+  for (const name of names) delete process.env[name];
+  try {
+    return build();
+  } finally {
+    for (const [name, value] of saved) if (value !== undefined) process.env[name] = value;
+  }
+}
+
+/** The server's certificate is checked against the target's host, not the Host header ("docker"). */
+function checkIdentityOf(host: string) {
+  return (_servername: string, cert: tls.PeerCertificate) => tls.checkServerIdentity(host, cert);
+}
+
 function dockerodeOptions(c: Connection): Docker.DockerOptions {
   if (c.transport === 'unix') return { socketPath: c.socketPath };
-  if (c.tls) return { host: c.host, port: c.port, protocol: 'https', ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key };
+  if (c.tls) return { host: c.host, port: c.port, protocol: 'https', ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key, checkServerIdentity: checkIdentityOf(c.host) } as Docker.DockerOptions;
   return { host: c.host, port: c.port, protocol: 'http' };
 }

@@ -1,0 +1,124 @@
+// Shared by the reliability-*.test.ts files: a small multi-family workload that keeps labelled
+// containers, networks and volumes alive, leftover counting by run id, foreign objects, a seeded RNG.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, api, type KeelhaulResult } from '../helpers/keelhaul.js';
+
+export const BASELINE = readFileSync(join(ROOT, 'features', 'isolation', 'baseline.feature'), 'utf8');
+
+/** A --require'd user step file (plain JS): a labelled network, volume and sleeping container per scenario. */
+export const SLEEPER_STEPS = `
+import { When } from '@cucumber/cucumber';
+const tag = () => Math.random().toString(36).slice(2, 8);
+When('a labelled network, volume and container live for {int} ms', { timeout: 60000 }, async function (ms) {
+  process.stderr.write('sleepers: run ' + this.parameters.runId + ' ' + this.scenarioId + ' begins\\n');
+  const p = this.platform;
+  const net = await p.createNetwork('keelhaul-rel-' + tag(), this.scenarioId);
+  this.resources.track('network', net);
+  const vol = await p.createVolume('keelhaul-rel-' + tag(), this.scenarioId);
+  this.resources.track('volume', vol);
+  const id = await this.startContainer({ cmd: ['sleep', '300'], hostConfig: { NetworkMode: 'none', Binds: [vol + ':/data'] } });
+  process.stderr.write('sleepers: ' + this.scenarioId + ' container ' + id.slice(0, 12) + ' started\\n');
+  await new Promise((r) => setTimeout(r, ms));
+});
+`;
+
+export function sleeperFeature(count: number, ms: number, tags = '@reliability'): string {
+  const rows = Array.from({ length: count }, (_, i) => `      | ${i + 1} |`).join('\n');
+  return `${tags}\nFeature: labelled sleepers\n  Scenario Outline: sleeper <n>\n    When a labelled network, volume and container live for ${ms} ms\n    Examples:\n      | n |\n${rows}\n`;
+}
+
+/** The run id of a finished or interrupted run: summary.json, else the lines keelhaul or the sleepers print. */
+export function runIdOf(r: KeelhaulResult): string | undefined {
+  if (r.summary?.run) return r.summary.run;
+  const m = /keelhaul: SIG\w+: (?:cleaning up run|run) (\S+)/.exec(r.stderr) ?? /sleepers: run (\S+)/.exec(r.stderr);
+  return m?.[1];
+}
+
+export interface Leftovers { containers: string[]; networks: string[]; volumes: string[] }
+
+/** Everything on the engine labelled keelhaul.run=<runId>. */
+export async function leftovers(host: string, runId: string): Promise<Leftovers> {
+  const filters = encodeURIComponent(JSON.stringify({ label: [`keelhaul.run=${runId}`] }));
+  const [c, n, v] = await Promise.all([
+    api(host, `/containers/json?all=1&filters=${filters}`),
+    api(host, `/networks?filters=${filters}`),
+    api(host, `/volumes?filters=${filters}`),
+  ]);
+  return {
+    containers: (Array.isArray(c.body) ? c.body : []).map((x: any) => x.Id.slice(0, 12)),
+    networks: (Array.isArray(n.body) ? n.body : []).map((x: any) => x.Name),
+    volumes: (v.body?.Volumes ?? []).map((x: any) => x.Name),
+  };
+}
+
+export const NOTHING: Leftovers = { containers: [], networks: [], volumes: [] };
+
+/** Foreign objects keelhaul must never touch: unlabelled, keelhaul-looking names, keelhaul.* labels but no keelhaul.run. */
+export interface Foreign { containers: string[]; networks: string[]; volumes: string[] }
+
+export async function createForeign(host: string, prefix: string): Promise<Foreign> {
+  const variants: Array<{ name: string; labels: Record<string, string> }> = [
+    { name: `${prefix}-plain`, labels: {} },
+    { name: `keelhaul-${prefix}-lookalike`, labels: {} },
+    { name: `keelhaul-rel-${prefix}`, labels: { 'keelhaul.scenario': 'ISO-01', 'keelhaul.note': 'not keelhaul.run' } },
+    { name: `${prefix}-runlike`, labels: { 'keelhaul.runner': 'x', 'keelhaul.run-id': 'y', 'keelhaulrun': 'z' } },
+  ];
+  const foreign: Foreign = { containers: [], networks: [], volumes: [] };
+  for (const { name, labels } of variants) {
+    const c = await api(host, `/containers/create?name=${encodeURIComponent(name)}`, 'POST', {
+      Image: 'busybox:latest', Cmd: ['sleep', '900'], Labels: labels, HostConfig: { NetworkMode: 'none' },
+    });
+    if (c.status !== 201) throw new Error(`foreign container ${name}: ${c.status} ${JSON.stringify(c.body)}`);
+    await api(host, `/containers/${c.body.Id}/start`, 'POST');
+    foreign.containers.push(c.body.Id);
+    const n = await api(host, '/networks/create', 'POST', { Name: name, Labels: labels, Internal: true });
+    if (n.status !== 201) throw new Error(`foreign network ${name}: ${n.status} ${JSON.stringify(n.body)}`);
+    foreign.networks.push(n.body.Id);
+    const v = await api(host, '/volumes/create', 'POST', { Name: name, Labels: labels });
+    if (v.status !== 201) throw new Error(`foreign volume ${name}: ${v.status} ${JSON.stringify(v.body)}`);
+    foreign.volumes.push(v.body.Name);
+  }
+  return foreign;
+}
+
+/** Which foreign objects are gone (should be none). */
+export async function missingForeign(host: string, f: Foreign): Promise<string[]> {
+  const missing: string[] = [];
+  for (const id of f.containers) if ((await api(host, `/containers/${id}/json`)).status !== 200) missing.push(`container ${id.slice(0, 12)}`);
+  for (const id of f.networks) if ((await api(host, `/networks/${id}`)).status !== 200) missing.push(`network ${id.slice(0, 12)}`);
+  for (const name of f.volumes) if ((await api(host, `/volumes/${name}`)).status !== 200) missing.push(`volume ${name}`);
+  return missing;
+}
+
+export async function removeForeign(host: string, f: Foreign): Promise<void> {
+  for (const id of f.containers) await api(host, `/containers/${id}?force=1&v=1`, 'DELETE').catch(() => undefined);
+  for (const id of f.networks) await api(host, `/networks/${id}`, 'DELETE').catch(() => undefined);
+  for (const name of f.volumes) await api(host, `/volumes/${name}`, 'DELETE').catch(() => undefined);
+}
+
+/** mulberry32: a small seeded PRNG, so a failing random schedule can be replayed (KEELHAUL_RELIABILITY_SEED). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** No stack trace in what the user sees. */
+export function hasStackTrace(text: string): boolean {
+  return /\n\s+at .+[:(]\d+/.test(text) || /\bat (async )?\S+ \(.*:\d+:\d+\)/.test(text);
+}
+
+/** The private engine of test/fixtures/tls/remote.sh (also reachable on a unix socket). */
+export const PRIVATE_SOCKET = 'unix:///run/keelhaul-fixtures/tls/docker.sock';
+export const REMOTE_SH = join(ROOT, 'test', 'fixtures', 'tls', 'remote.sh');
+
+export function remote(...args: string[]): void {
+  execFileSync('bash', [REMOTE_SH, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+}
