@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { PlatformClient, closeCreationGate, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
+import { PlatformClient, closeCreationGate, settleCreations, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
 import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
@@ -64,6 +64,9 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const startedAt = new Date();
   const runId = newRunId();
   const log = (line: string) => options.stderr.write(`${line}\n`);
+  // Armed from the first moment: a signal during preflight still exits 130/143 (nothing to clean
+  // before the platform is connected; after that, whatever carries this run's label is swept).
+  const interrupt = installInterruptHandlers(runId, log);
 
   // 1. Everything that needs no platform: flags, paths, profile file, features, steps.
   const reportsDir = prepareReportsDir(options.reportsDir);
@@ -86,6 +89,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
 
   // 2. The platform: reach it, negotiate, fingerprint, profile, probe image (exit 4 on failure).
   const platform = await connectPlatform(options.target, runId);
+  interrupt.client = platform.client;
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
   const imageSource = await ensureProbeImage(platform.client, options.image);
@@ -120,19 +124,15 @@ export async function runSuite(options: RunOptions): Promise<number> {
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
   const summaryBase = { runId, startedAt, reportsDir, profile, platform };
-  const finishInterrupted = installInterruptHandlers(platform.client, runId, (signal) => {
+  interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
     writeSummary(buildSummary(summaryBase, tracker, exitCode), reportsDir);
     return exitCode;
-  }, log);
-  try {
-    await runCucumber({ ...runConfig, support: options.parallel > 1 ? runConfig.support : (support as ISupportCodeLibrary) }, {
-      cwd: options.cwd, stdout: options.stdout, stderr: options.stderr, env: process.env,
-    });
-  } finally {
-    finishInterrupted.disarm();
-  }
+  };
+  await runCucumber({ ...runConfig, support: options.parallel > 1 ? runConfig.support : (support as ISupportCodeLibrary) }, {
+    cwd: options.cwd, stdout: options.stdout, stderr: options.stderr, env: process.env,
+  });
 
   // 4. Verdict, reports, sweep.
   const swept = await sweep(platform.client, runId).catch((error) => {
@@ -145,6 +145,8 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const tracker = trackerFrom(messagesPath);
   const exitCode = tracker.exitCode(options.advisory);
   const summary = buildSummary(summaryBase, tracker, exitCode);
+  // A signal during the end-of-run sweep is still handled (sweep again, exit 130/143) up to here.
+  interrupt.disarm();
   writeSummary(summary, reportsDir);
   writeMatrixIfAny(reportsDir, [summary]);
   printConsoleSummary(summary, options.stdout);
@@ -180,35 +182,59 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
 }
 
 /**
- * SIGINT/SIGTERM during a run: refuse new objects, sweep this run's label (twice, to catch a create
- * that was in flight), write the summary and exit 130/143. A second signal exits at once.
+ * SIGINT/SIGTERM during a run: refuse new objects, let creations already in flight land, sweep this
+ * run's label (twice, to catch a create that was still in flight), write the summary and exit
+ * 130/143. Armed before the platform is contacted (then there is nothing to sweep); a second
+ * signal exits at once; the whole clean-up is bounded by a deadline.
  */
-function installInterruptHandlers(client: PlatformClient, runId: string, finish: (signal: NodeJS.Signals) => number, log: (l: string) => void) {
+interface InterruptHandler {
+  client?: PlatformClient;
+  finish?: (signal: NodeJS.Signals) => number;
+  disarm(): void;
+}
+
+function installInterruptHandlers(runId: string, log: (l: string) => void): InterruptHandler {
   let handling = false;
+  const state: InterruptHandler = { disarm };
+  const codeFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
   const handler = (signal: NodeJS.Signals) => {
-    if (handling) process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
+    if (handling) process.exit(codeFor(signal));
     handling = true;
     closeCreationGate();
-    log(`keelhaul: ${signal}: cleaning up run ${runId}`);
-    const deadline = setTimeout(() => process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm), 30_000);
+    const client = state.client;
+    log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
+    const deadline = setTimeout(() => process.exit(codeFor(signal)), 30_000);
     void (async () => {
-      await sweep(client, runId).catch(() => undefined);
-      await new Promise((r) => setTimeout(r, 500));
-      await sweep(client, runId).catch(() => undefined);
-      const code = finish(signal);
+      if (client) {
+        await settleCreations(10_000);
+        await sweep(client, runId).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 500));
+        await settleCreations(5_000);
+        await sweep(client, runId).catch(() => undefined);
+      }
+      let code: number = codeFor(signal);
+      try {
+        code = state.finish ? state.finish(signal) : code;
+      } catch (error) {
+        log(`keelhaul: warning: could not write the interrupted run's summary: ${oneLine(error)}`);
+      }
       clearTimeout(deadline);
       process.exit(code);
     })();
   };
+  function disarm() {
+    if (handling) return;
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+    (globalThis as Record<symbol, unknown>)[INTERRUPT_OWNER] = undefined;
+  }
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
-  return {
-    disarm() {
-      if (handling) return;
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
-  };
+  // The CLI's early handler (a signal before any command owns the exit) stands aside while this is armed.
+  (globalThis as Record<symbol, unknown>)[INTERRUPT_OWNER] = runId;
+  return state;
 }
+
+const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
 
 export { KeelhaulError, nullStream, DEFAULT_PROBE_IMAGE };
