@@ -118,7 +118,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
         [join(reportsDir, 'cucumber.json')]: 'json',
         // Allure results every run (reports/allure-results; `keelhaul report` makes the HTML).
         // The reporter writes nothing to its stream; the file keeps stdout free.
-        [join(reportsDir, 'allure.log')]: import.meta.resolve('allure-cucumberjs/reporter'),
+        [join(reportsDir, 'allure.log')]: import.meta.resolve('./allure-formatter.js'),
       },
     },
   });

@@ -18,6 +18,31 @@ promises:
   seccomp: true
   defaultCapabilities: []
 `;
+// Every other outcome, from a user's step file (plain JS through --require).
+const MIXED_FEATURE = `Feature: Mixed outcomes
+  Scenario: A check that breaks
+    Given a container with the platform's default settings
+    Then the check itself breaks
+
+  Scenario: A check that does not apply
+    Given a container with the platform's default settings
+    Then the check does not apply here
+
+  Scenario: A check that cannot decide
+    Given a container with the platform's default settings
+    Then the check cannot decide
+
+  Scenario: A finding thrown as Finding
+    Given a container with the platform's default settings
+    Then a finding is thrown
+`;
+const MIXED_STEPS = `import { Then } from '@cucumber/cucumber';
+import { Finding } from 'keelhaul';
+Then('the check itself breaks', function () { throw new Error('the probe output could not be parsed'); });
+Then('the check does not apply here', function () { this.notApplicable('no such feature on this platform'); });
+Then('the check cannot decide', function () { this.inconclusive('the platform answered both ways'); });
+Then('a finding is thrown', function () { throw new Finding('the platform let it through'); });
+`;
 const ISO01 = "A default container holds only the engine's minimal privileges";
 const ISO02 = 'A default container has namespaces of its own';
 
@@ -136,6 +161,28 @@ describe('reports for CI', () => {
     assert.equal(r.status, 5, r.stdout + r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /allure generate failed/);
+  });
+
+  test("Allure statuses follow keelhaul's outcomes: error is broken, not-applicable skipped, inconclusive unknown, a thrown Finding failed", async () => {
+    const mixed = project({
+      'features/mixed.feature': MIXED_FEATURE, 'steps/mixed.steps.mjs': MIXED_STEPS, 'features/baseline.feature': BASELINE,
+    });
+    const r = await runKeelhaul(['run', 'features', '--tags', 'not @ISO-01', '--require', 'steps', '--target', DOCKER, '--reports', 'reports'], { cwd: mixed });
+    assert.deepEqual(r.summary.outcomes, { pass: 1, finding: 1, 'not-applicable': 1, inconclusive: 1, error: 1 }, r.stdout + r.stderr);
+    const dir = join(r.reportsDir, 'allure-results');
+    const results = readdirSync(dir).filter((f) => f.endsWith('-result.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')));
+    const byName = Object.fromEntries(results.map((x) => [x.name, x.status]));
+    assert.deepEqual(byName, {
+      [ISO02]: 'passed',
+      'A check that breaks': 'broken',
+      'A check that does not apply': 'skipped',
+      'A check that cannot decide': 'unknown',
+      'A finding thrown as Finding': 'failed',
+    });
+    const na = results.find((x) => x.name === 'A check that does not apply');
+    assert.match(na.statusDetails.message, /not-applicable: no such feature on this platform/);
+    assert.equal(xmllint(join(r.reportsDir, 'junit.xml')).status, 0, 'junit.xml of a run with every outcome validates too');
+    assert.deepEqual(await labelledContainers(DOCKER, r.summary.run), []);
   });
 
   test('the next run in the same folder replaces the Allure results (the report shows the last run only)', async () => {
