@@ -17,7 +17,7 @@ Feature: Create options: read-back and an in-container look (conformance C1-C26)
     @CONF-C2
     Examples: C2
       | check | option | value |
-      | C2 | cpus | 0.5 |
+      | C2 | cpus | 1.5 |
 
     @CONF-C2-SHARES
     Examples: C2-SHARES
