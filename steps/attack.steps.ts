@@ -305,7 +305,7 @@ Then('the attack output does not match {string}', doc(
   const source = filled(this, raw, true);
   const out = output(this);
   const found = out.match(regex(source));
-  expect(found, `the attack output matches /${source}/ ("${found?.[0]}")`).to.equal(null);
+  if (found) throw new Finding(`the attack output matches /${source}/ ("${found[0]}")`);
 });
 
 Then('the attack output has {int} line(s) matching {string}', doc(
