@@ -181,7 +181,9 @@ async function probeGateway(world: KeelhaulWorld, ports: number[], extra: Array<
   ];
   const targets = [...ports.map((p) => ({ host: '$gw', port: p })), ...extra];
   for (const t of targets) {
-    lines.push(`r=$(printf 'GET /_ping HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n' | nc -w 2 ${t.host} ${t.port} 2>/dev/null); rc=$?; echo "probe ${t.host === '$gw' ? 'gw' : t.host}:${t.port} rc=$rc first=$(echo "$r" | head -1 | tr -d '\\r') ok=$(echo "$r" | tail -1 | tr -d '\\r')"`);
+    // Connect first (stdin closed: busybox nc then closes at once); only an open port gets the GET,
+    // with stdin held open for 1 s so the answer can arrive.
+    lines.push(`r=; nc -w 2 ${t.host} ${t.port} </dev/null >/dev/null 2>&1; rc=$?; [ $rc = 0 ] && r=$( (printf 'GET /_ping HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n'; sleep 1) | nc -w 2 ${t.host} ${t.port} 2>/dev/null); echo "probe ${t.host === '$gw' ? 'gw' : t.host}:${t.port} rc=$rc first=$(echo "$r" | head -1 | tr -d '\\r') ok=$(echo "$r" | tail -1 | tr -d '\\r')"`);
   }
   const result = await world.runContainer({ cmd: ['sh', '-c', lines.join('\n')], hostConfig: {} }, 60_000);
   const gateway = /gateway=(\S*)/.exec(result.stdout)?.[1] ?? '';
@@ -193,7 +195,8 @@ async function probeGateway(world: KeelhaulWorld, ports: number[], extra: Array<
     return { target, state: api ? 'api' as const : open ? 'open' as const : 'closed' as const, first: m[4]! };
   });
   if (results.length !== targets.length) world.inconclusive(`the probe reported ${results.length} of ${targets.length} ports: ${result.stdout.slice(0, 200)} ${result.stderr.slice(0, 200)}`);
-  return { gateway, results };
+  const unique = [...new Map(results.map((r) => [r.target, r])).values()];
+  return { gateway, results: unique };
 }
 
 Then('the engine\'s API does not answer from inside a container on its gateway or the target\'s address', doc(
