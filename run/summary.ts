@@ -32,6 +32,14 @@ export function printConsoleSummary(summary: RunSummary, out: Writable): void {
     if (s.outcome === 'pass') continue;
     lines.push(`  ${LABELS[s.outcome].padEnd(12)} ${s.id.padEnd(10)} ${s.name}${s.reason ? `: ${s.reason}` : ''}`);
   }
+  // The hardening family's three-way classification (observation "hardening"), passing or not.
+  const hardening = summary.scenarios.filter((s) => typeof s.observations?.hardening === 'string');
+  if (hardening.length > 0) {
+    lines.push('  hardening (rejected / neutralised / effective):');
+    for (const s of hardening) {
+      lines.push(`    ${s.id.padEnd(8)} ${String(s.observations.hardening).padEnd(11)} ${String(s.observations.hardeningDetail ?? s.name).slice(0, 160)}`);
+    }
+  }
   if (summary.exposures.length > 0) {
     lines.push('  exposures (passed only because the profile accepts them):');
     for (const e of summary.exposures) lines.push(`    ${e.id}: ${e.what}`);

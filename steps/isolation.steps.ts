@@ -5,7 +5,7 @@
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import type { ContainerSpec } from '../adapters/platform/docker-client.js';
+import type { ContainerSpec, RunResult } from '../adapters/platform/docker-client.js';
 import { hasCapability, parseCapabilityMask } from '../judges/capabilities.js';
 import { Finding } from '../judges/errors.js';
 import {
@@ -27,6 +27,8 @@ function list(text: string): string[] {
 export interface Probed {
   report: ProbeReport;
   mounts: MountEntry[];
+  /** The NetworkMode the probe container really ran with. */
+  networkMode: string;
 }
 
 /**
@@ -35,12 +37,47 @@ export interface Probed {
  * error, never a verdict.
  */
 export async function probeContainer(world: KeelhaulWorld, spec: Partial<ContainerSpec> = {}): Promise<Probed> {
-  const result = await world.probe(ISOLATION_PROBE, spec);
+  const { result, networkMode } = await probeWithNetworkFallback(world, spec);
   if (result.timedOut) throw new Error('the probe container did not finish in time');
   const report = parseIsolationProbe(result.stdout);
   const missing = incompleteIsolationProbe(report);
   if (missing) throw new Error(`${missing} (exit ${result.exitCode}; stderr: ${result.stderr.trim().slice(0, 200)})`);
-  return { report, mounts: parseMountinfo(report.mountLines) };
+  return { report, mounts: parseMountinfo(report.mountLines), networkMode };
+}
+
+/** Set once a platform has refused NetworkMode "none" (Triton does): later probes use its default network. */
+let noneRefused = false;
+
+/**
+ * Probes run without a network where the platform allows it. A platform that refuses NetworkMode
+ * "none" for a container that asks for nothing else gets its default network instead, so that the
+ * refusal is never mistaken for a verdict on the option under test.
+ */
+async function probeWithNetworkFallback(world: KeelhaulWorld, spec: Partial<ContainerSpec>): Promise<{ result: RunResult; networkMode: string }> {
+  const asked = String(spec.hostConfig?.NetworkMode ?? 'none');
+  const asksNone = spec.hostConfig?.NetworkMode === undefined || spec.hostConfig.NetworkMode === 'none';
+  const withDefault = (): Partial<ContainerSpec> => ({ ...spec, hostConfig: { ...spec.hostConfig, NetworkMode: 'default' } });
+  if (asksNone && noneRefused) return { result: await world.probe(ISOLATION_PROBE, withDefault()), networkMode: 'default' };
+  try {
+    return { result: await world.probe(ISOLATION_PROBE, spec), networkMode: asked };
+  } catch (error) {
+    const refusal = error as { name?: string; rawMessage?: string; message?: string };
+    const plain = !spec.hostConfig || Object.keys(spec.hostConfig).every((k) => k === 'NetworkMode');
+    // Some platforms answer text/plain errors whose text the client cannot see ("bad parameter"):
+    // for a container that asks for nothing else, any refusal is retried once on the default network.
+    if (asksNone && plain && refusal?.name === 'PlatformRefusal') {
+      let result: RunResult;
+      try {
+        result = await world.probe(ISOLATION_PROBE, withDefault());
+      } catch {
+        throw error;
+      }
+      noneRefused = true;
+      world.observe('networkMode', `the platform refused NetworkMode none (${refusal.rawMessage}); probes use its default network`);
+      return { result, networkMode: 'default' };
+    }
+    throw error;
+  }
 }
 
 function probed(world: KeelhaulWorld): Probed {

@@ -1,0 +1,139 @@
+@hardening
+Feature: Dangerous options requested through the API are rejected or neutralised
+  Each scenario asks the platform's API for a container with one dangerous option and classifies
+  what happened, in summary.json (observation "hardening") and on the console:
+  - rejected: the API refused it at create, start or exec (the raw message is kept);
+  - neutralised: the container started, but a probe from inside shows no trace of the option;
+  - effective: the container really got it.
+  A multi-tenant platform (the triton profile, or any profile with `multiTenant: true`) must reject
+  or neutralise every one of them: effective is a finding there. On stock Docker and Podman, access
+  to the API is root-equivalent by design, so effective passes and is listed as an exposure.
+
+  Deviations from the catalogue (attacks.md 8.2), learned on real engines:
+  - A refusal at start counts as rejected, with the stage and raw message recorded: on hosts whose
+    daemon lacks some capabilities, Docker accepts `Privileged: true` at create and the runtime fails
+    at start ("unable to apply caps"); the container never runs, which is what matters here.
+  - HARD-03 mounts the engine's socket with `Mounts` rather than `Binds`: a `Binds` source that does
+    not exist makes Docker create a directory on the host.
+  - HARD-08 passes in /dev/fuse (harmless to open, present on most hosts) rather than a disk: on
+    sandboxed hosts even the host's root cannot open its disk, which would look like neutralisation.
+  - HARD-06: where a container started with no options already shares the host's user namespace
+    (no remapping) or cgroup namespace (cgroup v1), asking for it changes nothing visible: that is
+    inconclusive here, and reported by ISO-02. With user-namespace remapping it is judged.
+  - HARD-10 never asks for kernel.core_pattern: a platform that honoured it would write the host's
+    core_pattern. It asks for vm.swappiness (not namespaced) set to its current value, so even a
+    platform that honours it changes nothing. Refused is a pass; accepted is inconclusive, because
+    whether it reached the host cannot be seen without changing the host. (Docker 20.10 accepts it
+    at create; runc refuses it at start: "not in a separate kernel namespace".)
+  - HARD-11 separates the OOM-kill opt-out from the OOM score, which fail differently.
+  - HARD-12 asks for a read-only bind of / with rshared propagation; Docker refuses it unless the
+    host's / is itself a shared mount.
+
+  @HARD-01
+  Scenario: Privileged mode is rejected or neutralised
+    When a container is requested with "privileged mode"
+    Then the platform rejects or neutralises it
+
+  @HARD-02
+  Scenario Outline: An added <capability> capability is rejected or neutralised
+    When a container is requested with "the <capability> capability added"
+    Then the platform rejects or neutralises it
+
+    Examples:
+      | capability      |
+      | SYS_ADMIN       |
+      | SYS_MODULE      |
+      | SYS_PTRACE      |
+      | DAC_READ_SEARCH |
+      | NET_ADMIN       |
+
+  @HARD-02
+  Scenario: Every capability added at once is rejected or neutralised
+    When a container is requested with "every capability added"
+    Then the platform rejects or neutralises it
+
+  @HARD-03
+  Scenario Outline: <what> is rejected or neutralised
+    When a container is requested with "<what>"
+    Then the platform rejects or neutralises it
+
+    Examples:
+      | what                                   |
+      | the host's root directory bind-mounted |
+      | the host's /etc bind-mounted           |
+      | the host's /proc bind-mounted          |
+      | the engine's socket bind-mounted       |
+
+  @HARD-04
+  Scenario: The host's pid namespace is rejected or neutralised
+    When a container is requested with "the host's pid namespace"
+    Then the platform rejects or neutralises it
+
+  @HARD-05
+  Scenario: The host's network namespace is rejected or neutralised
+    When a container is requested with "the host's network namespace"
+    Then the platform rejects or neutralises it
+
+  @HARD-06
+  Scenario Outline: <namespace> is rejected or neutralised
+    When a container is requested with "<namespace>"
+    Then the platform rejects or neutralises it
+
+    Examples:
+      | namespace                   |
+      | the host's ipc namespace    |
+      | the host's uts namespace    |
+      | the host's user namespace   |
+      | the host's cgroup namespace |
+
+  @HARD-07
+  Scenario Outline: <protection> is rejected or neutralised
+    When a container is requested with "<protection>"
+    Then the platform rejects or neutralises it
+
+    Examples:
+      | protection                           |
+      | seccomp disabled                     |
+      | AppArmor disabled                    |
+      | SELinux labelling disabled           |
+      | the kernel's system paths unmasked   |
+
+  @HARD-08
+  Scenario Outline: <devices> is rejected or neutralised
+    When a container is requested with "<devices>"
+    Then the platform rejects or neutralises it
+
+    Examples:
+      | devices                                      |
+      | every device allowed by device cgroup rules  |
+      | the host's /dev/fuse passed in as a device   |
+
+  @HARD-09
+  Scenario: A cgroup parent outside the engine's own is rejected or neutralised
+    When a container is requested with "the cgroup parent set to the root cgroup"
+    Then the platform rejects or neutralises it
+
+  @HARD-10
+  Scenario: A host-level sysctl is rejected or neutralised
+    When a container is requested with "a host-level sysctl set to its current value"
+    Then the platform rejects or neutralises it
+
+  @HARD-11
+  Scenario Outline: <oom> is rejected or neutralised
+    When a container is requested with "<oom>"
+    Then the platform rejects or neutralises it
+
+    Examples:
+      | oom                                            |
+      | the OOM killer disabled without a memory limit |
+      | an OOM score adjustment of -1000               |
+
+  @HARD-12
+  Scenario: Shared mount propagation is rejected or neutralised
+    When a container is requested with "a read-only bind mount with shared propagation"
+    Then the platform rejects or neutralises it
+
+  @HARD-13
+  Scenario: A privileged exec is rejected or neutralised
+    When a privileged exec as root is requested in a running container
+    Then the platform rejects or neutralises it

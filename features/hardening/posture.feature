@@ -1,0 +1,34 @@
+@hardening
+Feature: The daemon's security posture, as any API client sees it
+  What GET /info and GET /version tell a remote client about the daemon's hardening, plus the
+  defaults a container gets when it asks for nothing. Reported in full; a finding only where the
+  profile promises more, or where a known container-escape CVE applies to an upstream version.
+
+  Deviations from the catalogue (attacks.md 8.2):
+  - HARD-14: Docker 20.10 does not list no-new-privileges in SecurityOptions even when the daemon
+    enforces it, so that promise is judged from inside by ISO-18, not here.
+  - HARD-15: the limits are read from the container's own cgroup files, not from inspect.
+  - HARD-16: not applicable where every container has its own address (triton) or the platform has
+    no default network to publish on (the fixture daemons run without a bridge).
+  - HARD-17: distribution builds (Debian's runc 1.1.5+ds1-1+deb12u1) carry backported fixes under an
+    old upstream version; they are reported as exposures ("backport status unknown") unless the table
+    knows the build, never condemned on the upstream number alone.
+
+  @HARD-14
+  Scenario: The daemon reports its security options
+    When the daemon's posture is read from "/info" and "/version"
+    Then its security options and warnings are reported, and fail only where the profile promises more
+
+  @HARD-15
+  Scenario: Containers get resource limits when they ask for none
+    Then the default resource limits of a container are reported, and required on a multi-tenant platform
+
+  @HARD-16
+  Scenario: Published ports bind to every interface by default
+    When a container publishes a port without naming a host address
+    Then the binding address is reported
+
+  @HARD-17
+  Scenario: The engine and runtime have no known container-escape CVE
+    When the daemon's posture is read from "/info" and "/version"
+    Then the engine and runtime versions are compared with known container-escape CVEs
