@@ -5,8 +5,9 @@ import { UsageError } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan } from './cucumber-config.js';
 import { loadProfileFile, resolveProfileOption } from './profiles.js';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { IRunConfiguration } from '@cucumber/cucumber/api';
 import { effectiveKeyword, suggestionsFor } from './step-suggestions.js';
 
 export async function check(options: { paths: string[]; requires: string[]; profile?: string; tags?: string; cwd: string; stdout: Writable }): Promise<number> {
@@ -26,8 +27,10 @@ export async function check(options: { paths: string[]; requires: string[]; prof
   const config = await buildRunConfiguration({ paths: options.paths, requires: options.requires, tags: options.tags, cwd: options.cwd });
   const { planned, problems: parse } = await loadPlan(config, options.cwd);
   problems.push(...parse.map((p) => `parse error: ${formatProblem(p)}`));
-  if (parse.length === 0) {
-    const { problems: steps, support } = await findStepProblems(config, options.cwd);
+  // Files that parse are still checked for their steps when another file does not.
+  const stepConfig = parse.length === 0 ? config : await withoutFiles(config, options, parse.map((p) => resolve(options.cwd, p.uri)));
+  if (stepConfig) {
+    const { problems: steps, support } = await findStepProblems(stepConfig, options.cwd);
     for (const p of steps) {
       problems.push(formatProblem(p));
       if (p.kind === 'undefined' && p.stepText) {
@@ -51,4 +54,18 @@ function keywordAt(file: string, line: number): string {
   } catch {
     return 'Then';
   }
+}
+
+/** The run configuration for the selected feature files minus those given, or undefined if none remain. */
+async function withoutFiles(config: IRunConfiguration, options: { paths: string[]; requires: string[]; tags?: string; cwd: string }, broken: string[]): Promise<IRunConfiguration | undefined> {
+  const files: string[] = [];
+  for (const path of config.sources.paths) {
+    const plain = path.replace(/(:\d+)+$/, '');
+    if (statSync(plain).isDirectory()) {
+      for (const f of readdirSync(plain, { recursive: true, encoding: 'utf8' })) if (f.endsWith('.feature')) files.push(join(plain, f));
+    } else files.push(path);
+  }
+  const remaining = files.filter((f) => !broken.includes(f.replace(/(:\d+)+$/, '')));
+  if (remaining.length === 0) return undefined;
+  return buildRunConfiguration({ paths: remaining, requires: options.requires, tags: options.tags, cwd: options.cwd });
 }

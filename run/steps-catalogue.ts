@@ -66,7 +66,9 @@ export function renderMarkdown(entries: CatalogueEntry[]): string {
       currentFile = e.file;
       out.push(`## ${e.file}`, '');
     }
-    out.push(`### \`${e.pattern}\``, '', `${e.description || '(no description)'}`, '', `Defined at \`${e.file}:${e.line}\`.`, '');
+    // <placeholders> would be read as HTML tags: show them as code.
+    const description = (e.description || '(no description)').replace(/(?<!`)<([A-Za-z_][\w:.-]*)>(?!`)/g, '`<$1>`');
+    out.push(`### \`${e.pattern}\``, '', description, '', `Defined at \`${e.file}:${e.line}\`.`, '');
     if (e.example) out.push('```gherkin', e.example, '```', '');
   }
   return out.join('\n');

@@ -134,12 +134,13 @@ describe('keelhaul check', () => {
   const env = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 
   test('finds each authoring mistake with its location, exit 2, without a platform', async () => {
-    const [parse, undef, ambiguous, profile, ok] = await Promise.all([
+    const [parse, undef, ambiguous, profile, ok, both] = await Promise.all([
       runKeelhaul(['check', 'broken.feature'], { cwd: dir, env }),
       runKeelhaul(['check', 'undefined.feature'], { cwd: dir, env }),
       runKeelhaul(['check', 'ambiguous.feature', '--require', 'steps-a', '--require', 'steps-b'], { cwd: dir, env }),
       runKeelhaul(['check', 'ok.feature', '--profile', 'bad-profile.yaml'], { cwd: dir, env }),
       runKeelhaul(['check', 'ok.feature'], { cwd: dir, env }),
+      runKeelhaul(['check', 'broken.feature', 'undefined.feature'], { cwd: dir, env }),
     ]);
     assert.equal(parse.exitCode, 2, parse.stdout + parse.stderr);
     assert.match(parse.stdout, /^parse error: broken\.feature:7:4: .*got 'Scenari o: not a keyword'/m);
@@ -158,6 +159,12 @@ describe('keelhaul check', () => {
 
     assert.equal(ok.exitCode, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /1 scenario\(s\), no problems/);
+
+    // A file that does not parse does not hide the step problems of the others.
+    assert.equal(both.exitCode, 2, both.stdout + both.stderr);
+    assert.match(both.stdout, /^parse error: broken\.feature:7:4: /m);
+    assert.match(both.stdout, /^undefined\.feature:11:5: undefined step/m);
+    assert.match(both.stdout, /keelhaul check: 2 problem\(s\)/);
   });
 });
 
