@@ -211,6 +211,66 @@ const PROBES: Record<string, (w: KeelhaulWorld) => Promise<Found>> = {
     const code = r.status === 200 ? r.json().StatusCode : undefined;
     return { classification: code === 3 ? 'conformant' : 'divergent', detail: `wait answered ${r.status} with StatusCode ${code}`, evidence: evidenceOf(r, 'POST /containers/{id}/wait') };
   },
+  async 'CONF-L8'(w) {
+    const id = await runningContainer(w);
+    const r = await w.platform.raw({ method: 'GET', path: `/containers/${id}/top?ps_args=aux`, signal: w.signal });
+    const titles: string[] = r.status === 200 ? (r.json().Titles ?? []) : [];
+    const evidence = { status: r.status, titles };
+    if (r.status !== 200) return { classification: routeMissing(r.status, r.text) ? 'unimplemented' : 'divergent', detail: `top?ps_args=aux answered ${r.status}: ${short(r)}`, evidence };
+    return titles.includes('%CPU')
+      ? { classification: 'conformant', detail: 'ps_args=aux honoured (%CPU column)', evidence }
+      : { classification: 'ignored', detail: `ps_args=aux accepted but not honoured: columns ${titles.join(' | ')}`, evidence };
+  },
+  async 'CONF-L9'(w) {
+    const id = await runningContainer(w);
+    const r = await w.platform.raw({ method: 'GET', path: `/containers/${id}/json?size=1`, signal: w.signal });
+    const j: Json = r.status === 200 ? r.json() : {};
+    const evidence = { status: r.status, SizeRw: j.SizeRw, SizeRootFs: j.SizeRootFs };
+    return typeof j.SizeRw === 'number' && Number(j.SizeRootFs) > 0
+      ? { classification: 'conformant', detail: `SizeRw ${j.SizeRw}, SizeRootFs ${j.SizeRootFs}`, evidence }
+      : { classification: 'ignored', detail: `inspect?size=1 answered ${r.status} without sizes (SizeRw ${j.SizeRw}, SizeRootFs ${j.SizeRootFs})`, evidence };
+  },
+  async 'CONF-L10'(w) {
+    const id = await runningContainer(w);
+    const r = await w.platform.raw({ method: 'GET', path: `/containers/${id}/stats?stream=false`, signal: w.signal, timeoutMs: 20_000 });
+    if (routeMissing(r.status, r.text)) return { classification: 'unimplemented', detail: `stats answered ${r.status}: ${short(r)}`, evidence: evidenceOf(r, 'GET /containers/{id}/stats?stream=false') };
+    const keys = r.status === 200 ? Object.keys(r.json()) : [];
+    const missing = ['read', 'cpu_stats', 'precpu_stats', 'memory_stats', 'pids_stats'].filter((k) => !keys.includes(k));
+    return missing.length === 0
+      ? { classification: 'conformant', detail: 'one stats sample with cpu_stats, precpu_stats, memory_stats, pids_stats', evidence: { status: r.status, keys } }
+      : { classification: 'divergent', detail: `stats answered ${r.status} without ${missing.join(', ')}`, evidence: { status: r.status, keys } };
+  },
+  async 'CONF-L11'(w) {
+    const id = await w.startContainer({ cmd: ['echo', 'keelhaul'], hostConfig: networkMode(w) });
+    await w.platform.waitContainer(id, 30_000, w.signal);
+    const r = await w.platform.raw({ method: 'GET', path: `/containers/${id}/logs?stdout=1&stderr=1&timestamps=1`, signal: w.signal });
+    const line = r.body.subarray(r.body.length > 8 && r.body[0]! <= 2 ? 8 : 0).toString('utf8').split('\n')[0] ?? '';
+    const ok = r.status === 200 && /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d) keelhaul/.test(line);
+    return { classification: ok ? 'conformant' : 'ignored', detail: ok ? `timestamps=1 honoured ("${line.slice(0, 40)}")` : `logs?timestamps=1 answered ${r.status}: "${line.slice(0, 80)}"`, evidence: { status: r.status, firstLine: line.slice(0, 120) } };
+  },
+  async 'CONF-L13'(w) {
+    const id = await runningContainer(w);
+    const head = await w.platform.raw({ method: 'HEAD', path: `/containers/${id}/archive?path=/etc/hostname`, signal: w.signal });
+    const get = await w.platform.raw({ method: 'GET', path: `/containers/${id}/archive?path=/etc/hostname`, signal: w.signal });
+    const stat = head.headers['x-docker-container-path-stat'];
+    let decoded: unknown;
+    try { decoded = stat ? JSON.parse(Buffer.from(String(stat), 'base64').toString('utf8')) : undefined; } catch { decoded = String(stat); }
+    const tarOk = get.status === 200 && get.body.length >= 512 && get.body.subarray(0, 100).toString('utf8').startsWith('hostname');
+    const evidence = { head: head.status, stat: decoded, get: get.status, tarBytes: get.body.length };
+    if (routeMissing(head.status, head.text) || routeMissing(get.status, get.text)) return { classification: 'unimplemented', detail: `archive HEAD ${head.status}, GET ${get.status}`, evidence };
+    return head.status === 200 && stat && tarOk
+      ? { classification: 'conformant', detail: 'HEAD gives X-Docker-Container-Path-Stat, GET a tar of the file', evidence }
+      : { classification: 'divergent', detail: `archive: HEAD ${head.status} (${stat ? 'stat header' : 'no stat header'}), GET ${get.status} (${tarOk ? 'tar' : 'no tar of the file'})`, evidence };
+  },
+  async 'CONF-C14-INVALID'(w) {
+    const r = await rawCreate(w, { HostConfig: { RestartPolicy: { Name: 'keelhaul-bogus' } } });
+    return { ...classifyErrorAnswer(r.status, r.headers['content-type'], r.text, [400]), evidence: evidenceOf(r, 'create with RestartPolicy keelhaul-bogus') };
+  },
+  async 'CONF-C19'(w) {
+    const r = await rawCreate(w, { HostConfig: { Runtime: 'keelhaul-none' } });
+    if (r.status >= 200 && r.status < 300) return { classification: 'ignored', detail: `an unknown runtime was accepted (${r.status}): the option is ignored`, evidence: evidenceOf(r, 'create with Runtime keelhaul-none') };
+    return { ...classifyErrorAnswer(r.status, r.headers['content-type'], r.text, [400]), evidence: evidenceOf(r, 'create with Runtime keelhaul-none') };
+  },
   async 'CONF-L12'(w) {
     const id = await w.startContainer({ cmd: ['true'], hostConfig: networkMode(w) });
     await w.platform.waitContainer(id, 30_000, w.signal);

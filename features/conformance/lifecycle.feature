@@ -43,6 +43,31 @@ Feature: Container lifecycle and object semantics (conformance L1-L24)
       | check | what |
       | L7 | wait reports exit code 3 of sh -c 'exit 3' |
 
+    @CONF-L8
+    Examples: L8
+      | check | what |
+      | L8 | top honours ps_args=aux |
+
+    @CONF-L9
+    Examples: L9
+      | check | what |
+      | L9 | inspect with size=1 reports SizeRw and SizeRootFs |
+
+    @CONF-L10
+    Examples: L10
+      | check | what |
+      | L10 | stats with stream=false gives one full sample |
+
+    @CONF-L11
+    Examples: L11
+      | check | what |
+      | L11 | logs with timestamps=1 prefixes RFC 3339 times |
+
+    @CONF-L13
+    Examples: L13
+      | check | what |
+      | L13 | archive HEAD gives the path stat header and GET a tar |
+
     @CONF-L12
     Examples: L12
       | check | what |

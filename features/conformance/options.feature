@@ -118,3 +118,17 @@ Feature: Create options: read-back and an in-container look (conformance C1-C26)
     Examples: C26
       | check | option | value |
       | C26 | label | keelhaul.conformance=yes |
+
+  Scenario Outline: <check>: <what>
+    When the platform is probed for "<what>"
+    Then it behaves like stock Docker, or as the profile declares
+
+    @CONF-C14-INVALID
+    Examples: C14-INVALID
+      | check | what |
+      | C14-INVALID | an unknown restart policy name is refused with 400 |
+
+    @CONF-C19
+    Examples: C19
+      | check | what |
+      | C19 | an unknown runtime is refused with 400 |
