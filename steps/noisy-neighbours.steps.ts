@@ -746,9 +746,9 @@ Then('its log rotation is reported', doc(
   }
 });
 
-When('a container with the platform\'s default settings writes {string} to \\/dev\\/shm', doc(
+When('a container with the platform\'s default \\/dev\\/shm writes {string} to it', doc(
   'Runs a container with the platform\'s default /dev/shm (and a 256 MiB memory limit, so nothing reaches the host) that fills /dev/shm with dd.',
-  'When a container with the platform\'s default settings writes "96m" to /dev/shm',
+  'When a container with the platform\'s default /dev/shm writes "96m" to it',
 ), async function (this: KeelhaulWorld, size: string) {
   const result = await this.runContainer({ cmd: ['sh', '-c', shmWriterScript(Math.round(parseSize(size) / MiB))], hostConfig: bounded({ Memory: 256 * MiB, MemorySwap: 256 * MiB }) }, 60_000);
   this.state.shm = { size: parseSize(size), kv: parseKeyValues(result.stdout) };

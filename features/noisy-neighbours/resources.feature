@@ -106,7 +106,7 @@ Feature: Noisy neighbours: resource isolation, measured
 
   @RES-13
   Scenario: /dev/shm is bounded
-    When a container with the platform's default settings writes "96m" to /dev/shm
+    When a container with the platform's default /dev/shm writes "96m" to it
     Then /dev/shm holds at most "64m" and the write stopped there
 
   @RES-14
