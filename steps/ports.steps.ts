@@ -360,11 +360,16 @@ When('a container {string} publishes container port {int} on a free host port of
   60_000,
 ), async function (this: KeelhaulWorld, name: string, containerPort: number, hostIp: string) {
   requireSharedHost(this);
-  let hostPort = await freePort(clientHost(hostIp));
-  if (hostPort === containerPort) hostPort = await freePort(clientHost(hostIp));
-  const attempt = await publish(this, name, hostIp, hostPort, containerPort);
-  await cleanFailed(this, attempt);
-  observeAttempt(this, attempt);
+  let attempt: Attempt | undefined;
+  // A free port can be taken by someone else before the start: that collision is retried (3 tries).
+  for (let tries = 0; tries < 3; tries++) {
+    let hostPort = await freePort(clientHost(hostIp));
+    if (hostPort === containerPort) hostPort = await freePort(clientHost(hostIp));
+    attempt = await publish(this, name, hostIp, hostPort, containerPort);
+    await cleanFailed(this, attempt);
+    if (attempt.error?.class !== 'port-in-use') break;
+  }
+  observeAttempt(this, attempt!);
 });
 
 Then('the remapping is honoured, or refused where the profile declares no port remapping', doc(
