@@ -30,7 +30,18 @@ export async function check(options: { paths: string[]; requires: string[]; prof
   // Files that parse are still checked for their steps when another file does not.
   const stepConfig = parse.length === 0 ? config : await withoutFiles(config, options, parse.map((p) => resolve(options.cwd, p.uri)));
   if (stepConfig) {
-    const { problems: steps, support } = await findStepProblems(stepConfig, options.cwd);
+    let found: Awaited<ReturnType<typeof findStepProblems>>;
+    try {
+      found = await findStepProblems(stepConfig, options.cwd);
+    } catch (error) {
+      // A step file that does not load: show where (esbuild and Node put the location on later lines).
+      if (!(error instanceof UsageError)) throw error;
+      const cause = String((error.cause as Error)?.message ?? '').split('\n').map((l) => l.trim()).filter(Boolean).slice(1, 4);
+      for (const p of [...problems, error.message, ...cause.map((l) => `    ${l}`)]) out(p);
+      out(`keelhaul check: ${problems.filter((p) => !p.startsWith('    ')).length + 1} problem(s)`);
+      return EXIT.usage;
+    }
+    const { problems: steps, support } = found;
     for (const p of steps) {
       problems.push(formatProblem(p));
       if (p.kind === 'undefined' && p.stepText) {

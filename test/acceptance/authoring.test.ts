@@ -127,6 +127,7 @@ describe('keelhaul check', () => {
     'ambiguous.feature': 'Feature: twice\n  Scenario: one\n    Then the banner is hidden\n',
     'steps-a/banner.steps.mjs': "import { Then } from '@cucumber/cucumber';\nThen('the banner is hidden', function () {});\n",
     'steps-b/banner.steps.ts': "import { Then } from '@cucumber/cucumber';\nThen('the banner is hidden', function (): void {});\n",
+    'steps-broken/typo.steps.ts': "import { Then } from '@cucumber/cucumber';\nThen('x', function ( {});\n",
     'bad-profile.yaml': 'name: 42\npromises:\n  seccomp: "very"\n',
     'ok.feature': 'Feature: fine\n  Scenario: one\n    Given a container with the platform\'s default settings\n    Then seccomp filtering is on\n',
   });
@@ -134,13 +135,14 @@ describe('keelhaul check', () => {
   const env = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 
   test('finds each authoring mistake with its location, exit 2, without a platform', async () => {
-    const [parse, undef, ambiguous, profile, ok, both] = await Promise.all([
+    const [parse, undef, ambiguous, profile, ok, both, unloadable] = await Promise.all([
       runKeelhaul(['check', 'broken.feature'], { cwd: dir, env }),
       runKeelhaul(['check', 'undefined.feature'], { cwd: dir, env }),
       runKeelhaul(['check', 'ambiguous.feature', '--require', 'steps-a', '--require', 'steps-b'], { cwd: dir, env }),
       runKeelhaul(['check', 'ok.feature', '--profile', 'bad-profile.yaml'], { cwd: dir, env }),
       runKeelhaul(['check', 'ok.feature'], { cwd: dir, env }),
       runKeelhaul(['check', 'broken.feature', 'undefined.feature'], { cwd: dir, env }),
+      runKeelhaul(['check', 'ok.feature', '--require', 'steps-broken'], { cwd: dir, env }),
     ]);
     assert.equal(parse.exitCode, 2, parse.stdout + parse.stderr);
     assert.match(parse.stdout, /^parse error: broken\.feature:7:4: .*got 'Scenari o: not a keyword'/m);
@@ -165,6 +167,10 @@ describe('keelhaul check', () => {
     assert.match(both.stdout, /^parse error: broken\.feature:7:4: /m);
     assert.match(both.stdout, /^undefined\.feature:11:5: undefined step/m);
     assert.match(both.stdout, /keelhaul check: 2 problem\(s\)/);
+
+    // A step file with a syntax error: exit 2 with the file, line and column.
+    assert.equal(unloadable.exitCode, 2, unloadable.stdout + unloadable.stderr);
+    assert.match(unloadable.stdout, /^cannot load step definitions: .*\n\s+\S*steps-broken\/typo\.steps\.ts:2:\d+: ERROR: /m);
   });
 });
 
