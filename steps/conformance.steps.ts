@@ -262,6 +262,59 @@ const PROBES: Record<string, (w: KeelhaulWorld) => Promise<Found>> = {
       ? { classification: 'conformant', detail: 'HEAD gives X-Docker-Container-Path-Stat, GET a tar of the file', evidence }
       : { classification: 'divergent', detail: `archive: HEAD ${head.status} (${stat ? 'stat header' : 'no stat header'}), GET ${get.status} (${tarOk ? 'tar' : 'no tar of the file'})`, evidence };
   },
+  async 'CONF-C9'(w) {
+    const sources: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const r = await rawCreate(w, { Cmd: ['true'] });
+      if (r.status !== 201) return { classification: 'divergent', detail: `a plain create answered ${r.status}: ${short(r)}`, evidence: evidenceOf(r, 'create') };
+      sources.push(r.json().Id);
+    }
+    const r = await rawCreate(w, { HostConfig: { VolumesFrom: sources } });
+    if (r.status === 201) return { classification: 'conformant', detail: 'VolumesFrom with two source containers accepted', evidence: evidenceOf(r, 'create with VolumesFrom [a, b]') };
+    return { classification: 'rejected', detail: `VolumesFrom with two sources refused with ${r.status}: ${short(r, 160)}`, evidence: evidenceOf(r, 'create with VolumesFrom [a, b]') };
+  },
+  async 'CONF-C11'(w) {
+    // Legacy links live on the default bridge network: no NetworkMode none here.
+    const name = `keelhaul-c11-${w.parameters.runId}-${nonce()}`;
+    await w.startContainer({ cmd: ['sleep', '60'], name });
+    let result;
+    try {
+      result = await w.runContainer({ cmd: ['sh', '-c', 'grep -c keelhaul-peer /etc/hosts; echo "env=$KEELHAUL_PEER_NAME"'], hostConfig: { Links: [`${name}:keelhaul-peer`] } }, 30_000);
+    } catch (error) {
+      const e = error as { name?: string; statusCode?: number; rawMessage?: string };
+      if (e.name === 'PlatformRefusal' && typeof e.statusCode === 'number') {
+        return { classification: 'rejected', detail: `Links refused with ${e.statusCode}: ${String(e.rawMessage).slice(0, 160)}`, evidence: { status: e.statusCode, message: e.rawMessage } };
+      }
+      throw error;
+    }
+    const linked = /^[1-9]/.test(result.stdout.trim()) || /env=\/keelhaul/.test(result.stdout);
+    const readBack = (result.inspect?.HostConfig?.Links ?? []).join(',');
+    return linked
+      ? { classification: 'conformant', detail: 'the link alias resolves inside the container', evidence: { readBack, inContainer: result.stdout.trim() } }
+      : { classification: 'ignored', detail: `Links accepted but the alias is unknown inside the container (inspect: ${readBack || 'no Links'})`, evidence: { readBack, inContainer: result.stdout.trim() } };
+  },
+  async 'CONF-C16'(w) {
+    const created = await rawCreate(w, {
+      Cmd: ['sleep', '60'],
+      Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 500_000_000, Timeout: 2_000_000_000, Retries: 1, StartPeriod: 0 },
+    });
+    if (created.status !== 201) return { classification: 'rejected', detail: `create with a Healthcheck answered ${created.status}: ${short(created)}`, evidence: evidenceOf(created, 'create with Healthcheck') };
+    const id = created.json().Id;
+    await w.platform.startContainer(id, w.signal);
+    let health: Json | undefined;
+    let configured: unknown;
+    for (let i = 0; i < 16; i++) {
+      const inspect = await w.platform.inspectContainer(id, w.signal);
+      configured = inspect.Config?.Healthcheck?.Test;
+      health = inspect.State?.Health;
+      if (health?.Status === 'healthy') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const evidence = { configured: configured ?? null, status: health?.Status ?? null, log: (health?.Log ?? []).length };
+    if (health?.Status === 'healthy') return { classification: 'conformant', detail: 'State.Health became healthy', evidence };
+    if (!health) return { classification: 'ignored', detail: `accepted, but no State.Health after 8 s (Config.Healthcheck ${configured ? 'echoed' : 'absent'})`, evidence };
+    return { classification: 'ignored', detail: `State.Health stayed "${health.Status}" for 8 s with ${evidence.log} check(s) run: the health check does not run`, evidence };
+  },
   async 'CONF-C14-INVALID'(w) {
     const r = await rawCreate(w, { HostConfig: { RestartPolicy: { Name: 'keelhaul-bogus' } } });
     return { ...classifyErrorAnswer(r.status, r.headers['content-type'], r.text, [400]), evidence: evidenceOf(r, 'create with RestartPolicy keelhaul-bogus') };

@@ -132,3 +132,18 @@ Feature: Create options: read-back and an in-container look (conformance C1-C26)
     Examples: C19
       | check | what |
       | C19 | an unknown runtime is refused with 400 |
+
+    @CONF-C9
+    Examples: C9
+      | check | what |
+      | C9 | VolumesFrom with two source containers is accepted |
+
+    @CONF-C11
+    Examples: C11
+      | check | what |
+      | C11 | a legacy link's alias resolves inside the container |
+
+    @CONF-C16
+    Examples: C16
+      | check | what |
+      | C16 | a health check runs and State.Health becomes healthy |
