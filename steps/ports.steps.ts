@@ -287,7 +287,10 @@ Then('every one of {int} requests to {string} gets {string}\'s token', doc(
   if (tally.hijacked > 0) {
     throw new Finding(`hijack: ${tally.hijacked} of ${asked} requests to ${endpoint.host}:${endpoint.port} (published by "${target}") were answered by ${[...hijackers].map((h) => `"${h}"`).join(', ')}`);
   }
-  expect(tally.failed, `${tally.failed} of ${asked} requests to ${endpoint.host}:${endpoint.port} failed: the port is blocked (${samples.join('; ')})`).to.equal(0);
+  const refused = state.attempts.filter((a) => !a.started && a.error).map((a) => `"${a.name}"`);
+  const after = refused.length > 0 ? ` after the refused publication of ${refused.join(', ')}` : '';
+  if (tally.failed > 0) this.observe('blocked', { endpoint: `${endpoint.host}:${endpoint.port}`, after: refused, errors: samples });
+  expect(tally.failed, `${tally.failed} of ${asked} requests to ${endpoint.host}:${endpoint.port} failed: the port is blocked${after} (${samples.join('; ')})`).to.equal(0);
   if (asked < count) this.inconclusive(`only ${asked} of ${count} requests could be made in 20 s`);
   expect(tally.other, `${tally.other} answers from ${endpoint.host}:${endpoint.port} were not "${owner}"'s token: ${samples.join('; ')}`).to.equal(0);
 });

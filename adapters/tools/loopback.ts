@@ -54,7 +54,10 @@ export function httpGet(host: string, port: number, path = '/', timeoutMs = 3_00
       res.on('end', () => done({ ok: true, status: res.statusCode ?? 0, body }));
       res.on('error', (error) => done({ ok: false, error: error.message }));
     });
-    req.on('error', (error) => done({ ok: false, error: (error as NodeJS.ErrnoException).code ?? error.message }));
+    req.on('error', (error) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      done({ ok: false, error: code === 'ABORT_ERR' || error.name === 'AbortError' ? `no answer in ${timeoutMs} ms` : code ?? error.message });
+    });
     req.end();
   });
 }
