@@ -118,6 +118,15 @@ describe('conformance family', { concurrency: 4 }, () => {
     assert.match(html, /k-undeclared/);
     assert.doesNotMatch(html, /<(script|link|img)\b[^>]*(src|href)=/i); // self-contained
   });
+
+  test('multi-target: an unreachable target makes the run exit 4; the reachable one keeps its column', async () => {
+    const r = await run([DOCKER, 'unix:///run/keelhaul-nonexistent.sock'], 'auto', '@CONF-V1');
+    assert.equal(r.exitCode, 4, r.stdout + r.stderr);
+    assert.match(r.stderr, /keelhaul-nonexistent\.sock/);
+    const m = matrix(r.reportsDir);
+    assert.deepEqual(m.columns.map((c: any) => c.engine), ['docker']);
+    assert.equal(m.rows[0].cells[0].verdict, 'conformant');
+  });
 });
 
 describe('the ledger against profiles that are wrong', { concurrency: 2 }, () => {
