@@ -14,7 +14,7 @@
 #   scripts/build-image.sh [--rebuild-base] [--base IMAGE] [--tag TAG]
 #   KEELHAUL_IMAGE=...   tag to build (default keelhaul:local)
 #
-# Needs: docker, and for the local base: root, debootstrap (apt-get install debootstrap), node.
+# Needs: docker, and for the local base: root, node, and debootstrap (installed with apt-get if missing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -51,7 +51,12 @@ base_is_current() {
 make_local_base() {
   [ "$(id -u)" = 0 ] || { log "making the local base needs root (debootstrap); or pass --base IMAGE"; exit 1; }
   [ -n "$node_bin" ] || { log "no node on this machine to copy into the base"; exit 1; }
-  command -v debootstrap >/dev/null || { log "debootstrap is missing: apt-get install -y debootstrap"; exit 1; }
+  if ! command -v debootstrap >/dev/null; then
+    # A fresh machine of this kind has apt and the Debian mirror, not debootstrap.
+    log "installing debootstrap (apt-get)"
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap; } >&2 \
+      || { log "cannot install debootstrap: apt-get install -y debootstrap, or pass --base IMAGE"; exit 1; }
+  fi
   local mirror root npm_dir started
   started=$(date +%s)
   # The mirror apt already uses (deb822 sources or the one-line format), else deb.debian.org.

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -209,12 +209,12 @@ describe('the keelhaul image', { timeout: 1_200_000 }, () => {
 
   describe('through bin/keelhaul-docker (as uid 1000 with the docker group)', () => {
     /** The wrapper run by the non-root caller from a project folder (mounted at /work). */
-    function wrapper(args: string[], cwd: string, opts: { timeoutMs?: number; onOutput?: { match: RegExp; then: (child: ChildProcess) => void } } = {}) {
+    function wrapper(args: string[], cwd: string, opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv; onOutput?: { match: RegExp; then: (child: ChildProcess) => void } } = {}) {
       const child = spawn('setpriv', [
         `--reuid=${CALLER.uid}`, `--regid=${CALLER.gid}`, `--groups=${socketGid}`, '--', WRAPPER, ...args,
       ], {
         cwd, stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH, HOME: cwd, KEELHAUL_IMAGE: IMAGE, DOCKER_HOST: DOCKER, BUILD_NUMBER: '42' },
+        env: { PATH: process.env.PATH, HOME: cwd, KEELHAUL_IMAGE: IMAGE, DOCKER_HOST: DOCKER, BUILD_NUMBER: '42', ...opts.env },
       });
       const onOutput = opts.onOutput && { match: opts.onOutput.match, then: () => opts.onOutput!.then(child) };
       return collect(child, `keelhaul-docker ${args.join(' ')}`, opts.timeoutMs ?? 120_000, onOutput);
@@ -248,10 +248,33 @@ describe('the keelhaul image', { timeout: 1_200_000 }, () => {
       await assertNothingLeft(summary);
     });
 
-    test('4: an unreachable target', async () => {
+    test('4: an unreachable remote target (DOCKER_HOST=tcp://): keelhaul runs on the local engine and cannot reach it', async () => {
       const cwd = callerProject({});
-      const r = await wrapper(['run', '--tags', '@ISO-01', '--target', 'tcp://127.0.0.1:9'], cwd);
+      const r = await wrapper(['run', '--tags', '@ISO-01'], cwd, { env: { DOCKER_HOST: 'tcp://127.0.0.1:9' } });
       assert.equal(r.exitCode, 4, r.stdout + r.stderr);
+      assert.match(r.stderr, /127\.0\.0\.1:9/);
+    });
+
+    test('what it hands docker for a remote TLS target: DOCKER_* inside, certificates read-only, no socket, the CLI on the local engine', async () => {
+      const cwd = callerProject({ 'certs/ca.pem': 'x', 'certs/cert.pem': 'x', 'certs/key.pem': 'x' });
+      const fake = join(cwd, 'fake-docker');
+      writeFileSync(fake, '#!/bin/sh\nprintf "CLI_DOCKER_HOST=%s\\n" "$DOCKER_HOST"; printf "CLI_TLS=%s\\n" "${DOCKER_TLS_VERIFY-unset}"; for a in "$@"; do printf "ARG %s\\n" "$a"; done\n');
+      chmodSync(fake, 0o755);
+      const r = await wrapper(['run', '--tags', '@ISO-01 or @ISO-02', 'features/with space.feature'], cwd, {
+        env: { DOCKER_HOST: 'tcp://10.0.0.1:2376', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(cwd, 'certs'), KEELHAUL_DOCKER: fake },
+      });
+      assert.equal(r.exitCode, 0, r.stderr);
+      const lines = r.stdout.trim().split('\n');
+      const args = lines.filter((l) => l.startsWith('ARG ')).map((l) => l.slice(4));
+      assert.ok(lines.includes(`CLI_DOCKER_HOST=${DOCKER}`), `the docker CLI talks to the local engine: ${lines[0]}`);
+      assert.ok(lines.includes('CLI_TLS=unset'), 'the remote TLS settings are not applied to the local CLI');
+      const pairs = args.slice(0, -5).map((a, i) => `${a} ${args[i + 1]}`);
+      for (const expected of ['-e DOCKER_HOST=tcp://10.0.0.1:2376', '-e DOCKER_TLS_VERIFY=1', `-v ${join(cwd, 'certs')}:/certs:ro`, '-e DOCKER_CERT_PATH=/certs', `--user ${CALLER.uid}:${CALLER.gid}`, `-v ${cwd}:/work`]) {
+        assert.ok(pairs.includes(expected), `${expected} in ${JSON.stringify(args)}`);
+      }
+      assert.ok(!args.some((a) => a.includes('docker.sock')), 'no socket is mounted for a remote target');
+      assert.ok(!args.includes('-t'), 'no TTY when not interactive');
+      assert.deepEqual(args.slice(-5), [IMAGE, 'run', '--tags', '@ISO-01 or @ISO-02', 'features/with space.feature'], 'arguments passed through intact');
     });
 
     test('143: SIGTERM to the wrapper reaches keelhaul in the container, which sweeps and exits 143', async () => {
