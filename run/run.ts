@@ -133,6 +133,9 @@ export async function runSuite(options: RunOptions): Promise<number> {
   await runCucumber({ ...runConfig, support: options.parallel > 1 ? runConfig.support : (support as ISupportCodeLibrary) }, {
     cwd: options.cwd, stdout: options.stdout, stderr: options.stderr, env: process.env,
   });
+  // Interrupted: the scenarios in flight end in error once creation is refused; the handler owns the
+  // exit (130/143), so the run must not go on to a verdict of its own.
+  if (interrupt.exiting) await interrupt.exiting;
 
   // 4. Verdict, reports, sweep.
   const swept = await sweep(platform.client, runId).catch((error) => {
@@ -147,6 +150,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const summary = buildSummary(summaryBase, tracker, exitCode);
   // A signal during the end-of-run sweep is still handled (sweep again, exit 130/143) up to here.
   interrupt.disarm();
+  if (interrupt.exiting) await interrupt.exiting;
   writeSummary(summary, reportsDir);
   writeMatrixIfAny(reportsDir, [summary]);
   printConsoleSummary(summary, options.stdout);
@@ -190,6 +194,8 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
 interface InterruptHandler {
   client?: PlatformClient;
   finish?: (signal: NodeJS.Signals) => number;
+  /** Set once a signal is being handled: never resolves (the handler exits the process). */
+  exiting?: Promise<never>;
   disarm(): void;
 }
 
@@ -200,6 +206,7 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
   const handler = (signal: NodeJS.Signals) => {
     if (handling) process.exit(codeFor(signal));
     handling = true;
+    state.exiting = new Promise<never>(() => undefined);
     closeCreationGate();
     const client = state.client;
     log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
