@@ -171,7 +171,10 @@ export class PlatformRefusal extends Error {
 function refusalFrom(error: unknown, what: string): Error {
   const e = error as { statusCode?: number; json?: { message?: string }; reason?: string; message?: string };
   if (typeof e?.statusCode === 'number') {
-    const raw = e.json?.message ?? (typeof e.json === 'string' ? e.json : undefined) ?? e.reason ?? e.message ?? '';
+    // docker-modem puts the platform's own words in json.message (JSON bodies) or after " - " in
+    // its message (plain-text bodies, as sdc-docker sends); its `reason` is only a generic label.
+    const fromMessage = /^\(HTTP code \d+\) [^-]*- ([\s\S]*)$/.exec(e.message ?? '')?.[1];
+    const raw = e.json?.message ?? (typeof e.json === 'string' ? e.json : undefined) ?? fromMessage ?? e.reason ?? e.message ?? '';
     return new PlatformRefusal(e.statusCode, String(raw).trim(), what);
   }
   return error as Error;
