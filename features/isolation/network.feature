@@ -17,7 +17,7 @@ Feature: Network isolation between containers and from the host
     Then the container on network "x" got "A"'s token
     And the container on network "y" did not get "A"'s token
 
-  @ISO-14
+  @ISO-14-BRIDGE
   Scenario: On the default network, reachability follows the engine's policy, and bystanders see no one else's traffic
     Given a container "A" serving a token on network "default"
     When a container on network "default" fetches "A"'s token
