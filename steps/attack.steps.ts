@@ -9,7 +9,7 @@
 import { Given, Then, When, type DataTable } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { PlatformTimeout, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
+import { PlatformRefusal, PlatformTimeout, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
 import { Finding, UsageError } from '../judges/errors.js';
 import { doc } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
@@ -22,6 +22,7 @@ const READY_SECONDS = 30;
 const LIMITS = { Memory: 256 * 1024 * 1024, PidsLimit: 256 };
 
 interface AttackState {
+  /** name '' = the platform's default networking (it cannot create networks, e.g. Triton). */
   network?: { id: string; name: string };
   target?: { id: string; ip: string; image: string };
   values: Record<string, string>;
@@ -73,7 +74,17 @@ async function ensureNetwork(world: KeelhaulWorld): Promise<{ id: string; name: 
   // Internal (no route out) where internal networks still carry container-to-container traffic:
   // Podman 4.3's netavark drops that traffic on internal networks, so there it is a plain bridge.
   const internal = world.fingerprint?.engine !== 'podman';
-  const id = await world.platform.createNetwork(name, world.scenarioId, { Driver: 'bridge', Internal: internal, CheckDuplicate: true });
+  let id: string;
+  try {
+    id = await world.platform.createNetwork(name, world.scenarioId, { Driver: 'bridge', Internal: internal, CheckDuplicate: true });
+  } catch (error) {
+    // A platform without user networks (Triton: 400 NotImplemented) gives every container an
+    // address of its own: target and attack meet on its default network instead.
+    if (!(error instanceof PlatformRefusal) || ![400, 404, 501].includes(error.statusCode)) throw error;
+    world.observe('attackNetwork', `platform default (network create refused: ${error.rawMessage.slice(0, 120)})`);
+    state.network = { id: '', name: '' };
+    return state.network;
+  }
   world.observe('attackNetworkInternal', internal);
   world.resources.track('network', id);
   state.network = { id, name };
@@ -82,6 +93,7 @@ async function ensureNetwork(world: KeelhaulWorld): Promise<{ id: string; name: 
 }
 
 function onNetwork(network: { name: string }, alias?: string): Pick<ContainerSpec, 'networkingConfig'> & { hostConfig: Record<string, unknown> } {
+  if (!network.name) return { hostConfig: { ...LIMITS } };
   return {
     hostConfig: { NetworkMode: network.name, ...LIMITS },
     networkingConfig: { EndpointsConfig: { [network.name]: alias ? { Aliases: [alias] } : {} } },
@@ -95,8 +107,13 @@ async function startTarget(world: KeelhaulWorld, image: string, script: string):
   const command = fillPlaceholders(script, state.values);
   const id = await world.startContainer({ image, cmd: ['sh', '-c', command], ...onNetwork(network, 'target') });
   const inspect = await world.platform.inspectContainer(id, world.signal);
-  const ip = String(inspect?.NetworkSettings?.Networks?.[network.name]?.IPAddress ?? '');
-  if (!ip) throw new Error(`the target container has no address on network ${network.name} (networks: ${Object.keys(inspect?.NetworkSettings?.Networks ?? {}).join(', ') || 'none'})`);
+  const networks = inspect?.NetworkSettings?.Networks ?? {};
+  const ip = String((network.name ? networks[network.name]?.IPAddress
+    : inspect?.NetworkSettings?.IPAddress || Object.values<any>(networks).map((n) => n?.IPAddress).find(Boolean)) ?? '');
+  if (!ip) {
+    const state_ = inspect?.State?.Running === false ? ` (it is not running: exit status ${inspect?.State?.ExitCode})` : '';
+    throw new Error(`the target container has no address on network ${network.name || '(platform default)'}${state_} (networks: ${Object.keys(networks).join(', ') || 'none'})`);
+  }
   state.target = { id, ip, image };
   state.values.target_ip = ip;
   world.observe('targetImage', image);
@@ -114,10 +131,19 @@ async function waitForPort(world: KeelhaulWorld, port: number): Promise<void> {
   const script = `i=0; while [ $i -lt ${tries} ]; do `
     + `cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | awk '$4=="0A" && $2 ~ /:${hex}$/ {found=1} END {exit !found}' && exit 0; `
     + `i=$((i+1)); sleep 0.25; done; exit 1`;
-  // The probe image joins the target's network namespace, so this works whatever the target image holds.
-  const probe = await world.runContainer({
-    cmd: ['sh', '-c', script], hostConfig: { NetworkMode: `container:${state.target.id}`, ...LIMITS },
-  }, (READY_SECONDS + 15) * 1000);
+  // The probe image joins the target's network namespace, so this works whatever the target image
+  // holds. A platform without container: network modes (Triton) gets the same script by exec in
+  // the target (which has sh: it runs its command with it). Neither connects to the target.
+  let probe: { exitCode: number | null };
+  try {
+    probe = await world.runContainer({
+      cmd: ['sh', '-c', script], hostConfig: { NetworkMode: `container:${state.target.id}`, ...LIMITS },
+    }, (READY_SECONDS + 15) * 1000);
+  } catch (error) {
+    if (!(error instanceof PlatformRefusal) || error.statusCode !== 400) throw error;
+    world.observe('readinessBy', 'exec in the target');
+    probe = await world.platform.exec(state.target.id, ['sh', '-c', script], { timeoutMs: (READY_SECONDS + 15) * 1000, signal: world.signal });
+  }
   if (probe.exitCode !== 0) {
     const inspect = await world.platform.inspectContainer(state.target.id, world.signal).catch(() => undefined);
     const logs = await world.platform.logs(state.target.id, false, world.signal).catch(() => ({ stdout: '', stderr: '' }));
@@ -197,7 +223,7 @@ Given('the attack values:', doc(
 });
 
 Given('a target container running:', doc(
-  'Starts the target: a container of the probe image running the doc string with `sh -c`, on a network keelhaul creates for the scenario (internal, no route out, except on Podman). Its address becomes <target_ip>. Labelled, bounded (256 MiB, 256 pids) and removed when the scenario ends.',
+  'Starts the target: a container of the probe image running the doc string with `sh -c`, on a network keelhaul creates for the scenario (internal, no route out, except on Podman; the platform's default network where networks cannot be created). Its address becomes <target_ip>. Labelled, bounded (256 MiB, 256 pids) and removed when the scenario ends.',
   'Given a target container running:\n  """\n  mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www\n  """',
 ), async function (this: KeelhaulWorld, script: string) {
   await startTarget(this, this.image, script);

@@ -7,6 +7,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER, ENGINES, PODMAN, ROOT, WEAK, api, labelledContainers, project, reachable, runKeelhaul } from '../helpers/keelhaul.js';
 import { withPlant } from '../helpers/fixtures.js';
+import { startTritonFixture } from '../fixtures/triton/server.js';
 
 const EXAMPLE = join(ROOT, 'examples', 'custom-attack');
 
@@ -98,6 +99,20 @@ describe('a Gherkin-only attack', () => {
       assert.match(bad.summary.scenarios[0].reason, /does not contain "a secret the target never had".*hello-/);
       assert.deepEqual(await leftovers(host, bad.summary.run), [], engine);
     }));
+  });
+
+  test('runs on a platform that cannot create networks (the Triton fixture): target and attack meet on its default network', async () => {
+    const triton = await startTritonFixture({ upstreamSocket: DOCKER.replace(/^unix:\/\//, ''), listen: { host: '127.0.0.1', port: 0 } });
+    try {
+      const env = { KEELHAUL_TEST_GREETING: greeting };
+      const result = await runKeelhaul(['run', 'features/gen.feature', '--target', triton.url, '--reports', 'r-triton'], { cwd: dir, env });
+      assert.equal(result.exitCode, 1, result.stdout + result.stderr);
+      assert.deepEqual(outcomes(result.summary), { 'GEN-01': 'pass', 'GEN-02': 'finding' });
+      assert.match(result.summary.scenarios[0].observations.attackNetwork, /^platform default \(network create refused: .*NotImplemented/);
+      assert.deepEqual(await leftovers(DOCKER, result.summary.run), []);
+    } finally {
+      await triton.close();
+    }
   });
 
   test('an <env:NAME> placeholder whose variable is unset is an authoring error (exit 2)', async () => {
