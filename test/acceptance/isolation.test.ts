@@ -15,6 +15,8 @@ import { withPlant } from '../helpers/fixtures.js';
 // the ports and network tests.
 const FAMILY = ['baseline', 'siblings', 'host', 'exposure', 'deep'].map((f) => join(ROOT, 'features', 'isolation', `${f}.feature`));
 const NOT_DEEP = 'not @deep and not @slow';
+/** Naming @deep opts in to the active probes (run.ts leaves them out otherwise). */
+const WITH_DEEP = 'not @slow or @deep';
 
 async function run(target: string, tags: string, extra: string[] = []) {
   const reports = mkdtempSync(join(tmpdir(), 'keelhaul-iso-'));
@@ -34,10 +36,10 @@ describe('isolation family on clean engines', () => {
   for (const [name, host] of [['docker', DOCKER], ['hardened docker', HARDENED], ['podman', PODMAN]] as const) {
     test(`passes on ${name}`, async () => {
       assert.ok(await reachable(host), `${name} is not reachable at ${host}`);
-      const r = await run(host, NOT_DEEP);
+      const r = await run(host, WITH_DEEP);
       assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
       const ids = new Set(r.summary.scenarios.map((s: any) => s.id));
-      for (const id of ['ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18']) {
+      for (const id of ['ISO-10-DEEP', 'ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18']) {
         assert.ok(ids.has(id), `${id} ran`);
       }
       assert.deepEqual(outcomes(r.summary).error ?? [], []);
@@ -88,6 +90,7 @@ const GROUPS: Expectation[][] = [
   // With both, the calls themselves go through: ISO-10 sees setns, sethostname and mount allowed.
   [
     { plant: 'cap-sys-admin', id: 'ISO-10', reason: /allowed to join another namespace.*change the hostname.*mount a filesystem/ },
+    { plant: 'cap-sys-admin', id: 'ISO-10-DEEP', reason: /mounted a tmpfs/ },
   ],
 ];
 const COMBINED: Record<number, string> = { 5: 'cap-sys-admin,no-seccomp' };
@@ -103,7 +106,8 @@ describe('isolation family on the weak fixture daemon', () => {
     const plants = COMBINED[index] ?? [...new Set(group.map((e) => e.plant))].join(',');
     const ids = [...new Set(group.map((e) => e.id))];
     test(`${plants} caught by ${ids.join(', ')}`, async () => {
-      const r = await withPlant(plants, () => run(WEAK, ids.map((id) => `@${id}`).join(' or ')));
+      const tags = ids.map((id) => (id.endsWith('-DEEP') ? `(@deep and @${id})` : `@${id}`)).join(' or ');
+      const r = await withPlant(plants, () => run(WEAK, tags));
       assert.equal(r.exitCode, 1, `exit ${r.exitCode}\n${r.stdout}\n${r.stderr}`);
       for (const e of group) {
         const s = r.summary.scenarios.find((x: any) => x.id === e.id);
