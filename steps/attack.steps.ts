@@ -223,7 +223,7 @@ Given('the attack values:', doc(
 });
 
 Given('a target container running:', doc(
-  'Starts the target: a container of the probe image running the doc string with `sh -c`, on a network keelhaul creates for the scenario (internal, no route out, except on Podman; the platform's default network where networks cannot be created). Its address becomes <target_ip>. Labelled, bounded (256 MiB, 256 pids) and removed when the scenario ends.',
+  'Starts the target: a container of the probe image running the doc string with `sh -c`, on a network keelhaul creates for the scenario (internal, no route out, except on Podman; the platform\'s default network where networks cannot be created). Its address becomes <target_ip>. Labelled, bounded (256 MiB, 256 pids) and removed when the scenario ends.',
   'Given a target container running:\n  """\n  mkdir -p /www && echo hello > /www/index.html && exec httpd -f -p 8080 -h /www\n  """',
 ), async function (this: KeelhaulWorld, script: string) {
   await startTarget(this, this.image, script);
