@@ -9,21 +9,32 @@
 # from Debian if the base does not have them.
 ARG BASE=node:22-bookworm-slim
 
-# ---- 1. build: all dependencies, compile TypeScript, then drop the dev dependencies ----------
-FROM ${BASE} AS build
+# ---- 1. dependencies, from the lock file alone --------------------------------------------------
+# Its root entry holds package.json's dependency fields, so these layers stay cached while
+# package.json changes elsewhere (scripts, description) and while sources change.
+# --ignore-scripts: no dependency needs an install script to work (ssh2's optional native crypto
+# falls back to JS), and `prepare` (tsc) runs in the build stage.
+FROM ${BASE} AS deps
 # An egress proxy that re-signs TLS: scripts/build-image.sh passes the machine's npm cafile.
 ARG NPM_CONFIG_CAFILE
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 WORKDIR /opt/keelhaul
-# Dependencies first, from the lock file alone: its root entry holds package.json's dependency
-# fields, so this layer stays cached when package.json changes elsewhere (scripts, description).
-# --ignore-scripts: `prepare` (tsc) needs the sources, copied below; no dependency needs an
-# install script to work (ssh2's optional native crypto falls back to JS).
 COPY package-lock.json ./
 RUN node -e "const fs=require('fs'); const r=JSON.parse(fs.readFileSync('package-lock.json','utf8')).packages['']; \
       const keep=['name','version','dependencies','devDependencies','optionalDependencies','peerDependencies','engines']; \
       fs.writeFileSync('package.json', JSON.stringify(Object.fromEntries(keep.filter((k)=>r[k]).map((k)=>[k,r[k]])), null, 2));" \
  && npm ci --ignore-scripts --no-audit --no-fund
+
+# ---- 1b. production dependencies only ---------------------------------------------------------
+FROM deps AS prod-deps
+# allure-commandline is a Java program (33 MB of jars); the image has no JRE. Reports are generated
+# on the CI side (Allure plugins) or with `keelhaul report` where Java is.
+RUN npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
+ && rm -rf node_modules/allure-commandline node_modules/.bin/allure
+
+# ---- 1c. compile --------------------------------------------------------------------------------
+FROM deps AS build
+# The real package.json ("type": "module" decides how tsc emits).
 COPY package.json tsconfig.json ./
 COPY cli ./cli
 COPY run ./run
@@ -31,20 +42,10 @@ COPY support ./support
 COPY steps ./steps
 COPY adapters ./adapters
 COPY judges ./judges
-RUN npx tsc -p tsconfig.json \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
- # allure-commandline is a Java program (33 MB of jars); the image has no JRE. Reports are
- # generated on the CI side (Allure plugins) or with `keelhaul report` where Java is.
- && rm -rf node_modules/allure-commandline node_modules/.bin/allure \
- && find dist -name '*.map' -delete
+RUN npx tsc -p tsconfig.json && find dist -name '*.map' -delete
 
 # ---- 2. runtime: node, tini, a static busybox, production dependencies, dist/, features/ ------
 FROM ${BASE}
-ARG REVISION=unknown
-LABEL org.opencontainers.image.title="keelhaul" \
-      org.opencontainers.image.description="Gherkin-driven security and conformance tests for Docker-API container platforms" \
-      org.opencontainers.image.licenses="MIT" \
-      org.opencontainers.image.revision="${REVISION}"
 # tini: PID 1 that forwards SIGTERM/SIGINT to keelhaul (which sweeps its containers and exits
 # 143/130) and reaps zombies. busybox-static: keelhaul seeds the busybox probe image from it on
 # platforms that cannot pull. Installed only if the base lacks them (the local base has both).
@@ -62,8 +63,8 @@ RUN set -eu; missing=""; \
     # reports land in ./reports of the project instead. Both writable for any --user.
     mkdir -p /reports /work /features; chmod 1777 /reports /work; ln -s /reports /work/reports
 WORKDIR /opt/keelhaul
-COPY --from=build /opt/keelhaul/package.json ./package.json
-COPY --from=build /opt/keelhaul/node_modules ./node_modules
+COPY --from=prod-deps /opt/keelhaul/node_modules ./node_modules
+COPY package.json ./
 COPY --from=build /opt/keelhaul/dist ./dist
 COPY features ./features
 COPY profiles ./profiles
@@ -76,3 +77,11 @@ WORKDIR /work
 USER keelhaul
 ENTRYPOINT ["/usr/bin/tini", "--", "node", "/opt/keelhaul/dist/cli/main.js"]
 CMD ["run"]
+# Last, so a new commit changes only this metadata layer, not the cached ones above.
+ARG REVISION=unknown
+ARG VERSION=unknown
+LABEL org.opencontainers.image.title="keelhaul" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.description="Gherkin-driven security and conformance tests for Docker-API container platforms" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.revision="${REVISION}"

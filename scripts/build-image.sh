@@ -117,7 +117,7 @@ if [ -n "$cafile" ] && [ "$cafile" != null ] && [ "$cafile" != undefined ]; then
   build_args+=(--build-arg "NPM_CONFIG_CAFILE=$cafile")
 fi
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
-build_args+=(--build-arg "REVISION=$revision")
+build_args+=(--build-arg "REVISION=$revision" --build-arg "VERSION=$(node -p 'require("./package.json").version' 2>/dev/null || echo unknown)")
 
 started=$(date +%s)
 log "docker build $tag on $base"

@@ -10,7 +10,7 @@ import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { DOCKER, ROOT, api, labelledContainers, project, reachable } from '../helpers/keelhaul.js';
+import { DOCKER, PODMAN, ROOT, api, labelledContainers, project, reachable } from '../helpers/keelhaul.js';
 
 const IMAGE = process.env.KEELHAUL_TEST_IMAGE ?? 'keelhaul:local';
 const SOCK = DOCKER.replace(/^unix:\/\//, '');
@@ -286,6 +286,20 @@ describe('the keelhaul image', { timeout: 1_200_000 }, () => {
       const summary = summaryIn(join(cwd, 'reports'));
       assert.equal(summary?.exitCode, 143);
       await assertNothingLeft(summary);
+    });
+
+    test('another local engine as the target (Podman): keelhaul still runs on Docker, with the Podman socket mounted', async () => {
+      // Rootful Podman's socket is root:root 0600, so this one runs as root (KEELHAUL_USER=0:0).
+      const cwd = project({});
+      const child = spawn(WRAPPER, ['run', '--tags', '@ISO-02'], {
+        cwd, stdio: ['ignore', 'pipe', 'pipe'],
+        env: { PATH: process.env.PATH, HOME: cwd, KEELHAUL_IMAGE: IMAGE, DOCKER_HOST: PODMAN, KEELHAUL_USER: '0:0' },
+      });
+      const r = await collect(child, 'keelhaul-docker against podman', 120_000);
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      const summary = summaryIn(join(cwd, 'reports'));
+      assert.equal(summary.target.engine, 'podman');
+      assert.deepEqual(await labelledContainers(PODMAN, summary.run), []);
     });
 
     test('no engine socket: a one-line message and exit 4, before docker is called', async () => {
