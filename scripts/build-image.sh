@@ -119,6 +119,11 @@ fi
 revision="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 build_args+=(--build-arg "REVISION=$revision" --build-arg "VERSION=$(node -p 'require("./package.json").version' 2>/dev/null || echo unknown)")
 
+# Every folder tsconfig.json compiles must be in the build context (.dockerignore is an allow-list).
+for dir in $(node -e 'const t=JSON.parse(require("fs").readFileSync("tsconfig.json","utf8")); console.log([...new Set((t.include||[]).map((p)=>p.split("/")[0]))].join(" "))'); do
+  grep -qxF "!$dir/" .dockerignore || { log ".dockerignore does not let $dir/ into the build (tsconfig.json compiles it): add a line !$dir/"; exit 1; }
+done
+
 started=$(date +%s)
 log "docker build $tag on $base"
 # Host networking: the build's npm ci reaches the registry the way this machine does.
