@@ -9,6 +9,10 @@ Feature: Dangerous options requested through the API are rejected or neutralised
   or neutralise every one of them: effective is a finding there. On stock Docker and Podman, access
   to the API is root-equivalent by design, so effective passes and is listed as an exposure.
 
+  Every scenario has an ID of its own (summary.json and CI dashboards key on it): a catalogue row
+  with several requests gets one ID per request (HARD-02-SYS-ADMIN, HARD-03-ROOT...) and keeps the
+  row's ID as a second tag, so `--tags @HARD-02` still selects the whole row.
+
   Deviations from the catalogue (attacks.md 8.2), learned on real engines:
   - A refusal at start counts as rejected, with the stage and raw message recorded: on hosts whose
     daemon lacks some capabilities, Docker accepts `Privileged: true` at create and the runtime fails
@@ -34,35 +38,63 @@ Feature: Dangerous options requested through the API are rejected or neutralised
     When a container is requested with "privileged mode"
     Then the platform rejects or neutralises it
 
-  @HARD-02
   Scenario Outline: An added <capability> capability is rejected or neutralised
     When a container is requested with "the <capability> capability added"
     Then the platform rejects or neutralises it
 
+    @HARD-02-SYS-ADMIN @HARD-02
     Examples:
-      | capability      |
-      | SYS_ADMIN       |
-      | SYS_MODULE      |
-      | SYS_PTRACE      |
-      | DAC_READ_SEARCH |
-      | NET_ADMIN       |
+      | capability |
+      | SYS_ADMIN |
 
-  @HARD-02
+    @HARD-02-SYS-MODULE @HARD-02
+    Examples:
+      | capability |
+      | SYS_MODULE |
+
+    @HARD-02-SYS-PTRACE @HARD-02
+    Examples:
+      | capability |
+      | SYS_PTRACE |
+
+    @HARD-02-DAC-READ-SEARCH @HARD-02
+    Examples:
+      | capability |
+      | DAC_READ_SEARCH |
+
+    @HARD-02-NET-ADMIN @HARD-02
+    Examples:
+      | capability |
+      | NET_ADMIN |
+
+  @HARD-02-ALL @HARD-02
   Scenario: Every capability added at once is rejected or neutralised
     When a container is requested with "every capability added"
     Then the platform rejects or neutralises it
 
-  @HARD-03
   Scenario Outline: <what> is rejected or neutralised
     When a container is requested with "<what>"
     Then the platform rejects or neutralises it
 
+    @HARD-03-ROOT @HARD-03
     Examples:
-      | what                                   |
+      | what |
       | the host's root directory bind-mounted |
-      | the host's /etc bind-mounted           |
-      | the host's /proc bind-mounted          |
-      | the engine's socket bind-mounted       |
+
+    @HARD-03-ETC @HARD-03
+    Examples:
+      | what |
+      | the host's /etc bind-mounted |
+
+    @HARD-03-PROC @HARD-03
+    Examples:
+      | what |
+      | the host's /proc bind-mounted |
+
+    @HARD-03-SOCKET @HARD-03
+    Examples:
+      | what |
+      | the engine's socket bind-mounted |
 
   @HARD-04
   Scenario: The host's pid namespace is rejected or neutralised
@@ -74,39 +106,67 @@ Feature: Dangerous options requested through the API are rejected or neutralised
     When a container is requested with "the host's network namespace"
     Then the platform rejects or neutralises it
 
-  @HARD-06
   Scenario Outline: <namespace> is rejected or neutralised
     When a container is requested with "<namespace>"
     Then the platform rejects or neutralises it
 
+    @HARD-06-IPC @HARD-06
     Examples:
-      | namespace                   |
-      | the host's ipc namespace    |
-      | the host's uts namespace    |
-      | the host's user namespace   |
+      | namespace |
+      | the host's ipc namespace |
+
+    @HARD-06-UTS @HARD-06
+    Examples:
+      | namespace |
+      | the host's uts namespace |
+
+    @HARD-06-USER @HARD-06
+    Examples:
+      | namespace |
+      | the host's user namespace |
+
+    @HARD-06-CGROUP @HARD-06
+    Examples:
+      | namespace |
       | the host's cgroup namespace |
 
-  @HARD-07
   Scenario Outline: <protection> is rejected or neutralised
     When a container is requested with "<protection>"
     Then the platform rejects or neutralises it
 
+    @HARD-07-SECCOMP @HARD-07
     Examples:
-      | protection                           |
-      | seccomp disabled                     |
-      | AppArmor disabled                    |
-      | SELinux labelling disabled           |
-      | the kernel's system paths unmasked   |
+      | protection |
+      | seccomp disabled |
 
-  @HARD-08
+    @HARD-07-APPARMOR @HARD-07
+    Examples:
+      | protection |
+      | AppArmor disabled |
+
+    @HARD-07-SELINUX @HARD-07
+    Examples:
+      | protection |
+      | SELinux labelling disabled |
+
+    @HARD-07-SYSTEMPATHS @HARD-07
+    Examples:
+      | protection |
+      | the kernel's system paths unmasked |
+
   Scenario Outline: <devices> is rejected or neutralised
     When a container is requested with "<devices>"
     Then the platform rejects or neutralises it
 
+    @HARD-08-RULES @HARD-08
     Examples:
-      | devices                                      |
-      | every device allowed by device cgroup rules  |
-      | the host's /dev/fuse passed in as a device   |
+      | devices |
+      | every device allowed by device cgroup rules |
+
+    @HARD-08-FUSE @HARD-08
+    Examples:
+      | devices |
+      | the host's /dev/fuse passed in as a device |
 
   @HARD-09
   Scenario: A cgroup parent outside the engine's own is rejected or neutralised
@@ -118,15 +178,19 @@ Feature: Dangerous options requested through the API are rejected or neutralised
     When a container is requested with "a host-level sysctl set to its current value"
     Then the platform rejects or neutralises it
 
-  @HARD-11
   Scenario Outline: <oom> is rejected or neutralised
     When a container is requested with "<oom>"
     Then the platform rejects or neutralises it
 
+    @HARD-11-OOM-KILL @HARD-11
     Examples:
-      | oom                                            |
+      | oom |
       | the OOM killer disabled without a memory limit |
-      | an OOM score adjustment of -1000               |
+
+    @HARD-11-OOM-SCORE @HARD-11
+    Examples:
+      | oom |
+      | an OOM score adjustment of -1000 |
 
   @HARD-12
   Scenario: Shared mount propagation is rejected or neutralised
