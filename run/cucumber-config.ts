@@ -45,7 +45,7 @@ export function importPaths(requires: string[], cwd: string): string[] {
   const theirs = requires.map((r) => {
     const absolute = resolve(cwd, r);
     if (!existsSync(absolute)) throw new UsageError(`--require ${r} does not exist`);
-    return statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,ts,mts}') : absolute;
+    return statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,cjs,ts,mts,cts}') : absolute;
   });
   // For --require'd files: our resolve hook, so a user's step file can import '@cucumber/cucumber',
   // 'chai' and 'keelhaul' without installing them (and gets keelhaul's instances), then tsx for TS.
