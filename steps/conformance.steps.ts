@@ -159,6 +159,16 @@ const PROBES: Record<string, (w: KeelhaulWorld) => Promise<Found>> = {
     // moby >= 23: 400; 20.10: 500 (json: cannot unmarshal string into ... Memory).
     return { ...classifyErrorAnswer(r.status, r.headers['content-type'], r.text, [400, 500]), evidence: evidenceOf(r, 'POST /containers/create {"HostConfig":{"Memory":"Foo"}}') };
   },
+  async 'CONF-R14'(w) {
+    const name = `keelhaul-conf-r14-${w.parameters.runId}-${nonce()}`;
+    const r = await w.platform.raw({ method: 'POST', path: '/volumes/create', body: { Name: name, Driver: 'local', Labels: w.platform.labelsFor(w.scenarioId) }, signal: w.signal });
+    if (r.status === 201) {
+      w.resources.track('volume', name);
+      return { classification: 'conformant', detail: 'a local volume was created (201)', evidence: evidenceOf(r, 'POST /volumes/create (local driver)') };
+    }
+    if (routeMissing(r.status, r.text)) return { classification: 'unimplemented', detail: `route missing: ${r.status} ${short(r, 120)}`, evidence: evidenceOf(r, 'POST /volumes/create') };
+    return { classification: 'rejected', detail: `a local volume was refused with ${r.status}: ${short(r, 160)}`, evidence: evidenceOf(r, 'POST /volumes/create (local driver)') };
+  },
   async 'CONF-R21'(w) {
     const id = await runningContainer(w);
     const created = await w.platform.raw({ method: 'POST', path: `/containers/${id}/exec`, body: { Cmd: ['true'], AttachStdout: true, AttachStderr: true }, signal: w.signal });

@@ -146,3 +146,12 @@ Feature: Route existence (conformance R1-R28)
     Examples: R21
       | check |
       | R21   |
+
+  Scenario Outline: <check>: a local volume can be created
+    When the platform is probed for "POST /volumes/create with the local driver answers 201"
+    Then it behaves like stock Docker, or as the profile declares
+
+    @CONF-R14
+    Examples: R14
+      | check |
+      | R14   |
