@@ -22,6 +22,7 @@ else
   esac
 fi
 if [ "$which" != unit ]; then
+  bash scripts/test-tools.sh
   bash scripts/engines.sh up >&2
   bash test/fixtures/daemons.sh up all >&2
   # Seed the probe image on the fixture daemons (keelhaul seeds the main engines itself).
