@@ -26,12 +26,15 @@ export async function sweep(client: PlatformClient, runId?: string): Promise<Swe
       result.failures.push(`container ${c.id.slice(0, 12)}: ${oneLine(error)}`);
     }
   }));
+  // A container whose removal is already in progress (a scenario's own clean-up racing the sweep,
+  // answered 409) still holds its volumes and networks: wait, bounded, until the label lists none.
+  await containersGone(client, label, runId);
   const networks = await client.listNetworksByLabel(label).catch(() => []);
   for (const n of networks) {
     if (!n.labels[LABEL_RUN] || (runId && n.labels[LABEL_RUN] !== runId)) continue;
     runs.add(n.labels[LABEL_RUN]);
     try {
-      await client.removeNetwork(n.id);
+      await retryInUse(() => client.removeNetwork(n.id));
       result.removed.networks++;
     } catch (error) {
       result.failures.push(`network ${n.id.slice(0, 12)}: ${oneLine(error)}`);
@@ -42,7 +45,7 @@ export async function sweep(client: PlatformClient, runId?: string): Promise<Swe
     if (!v.labels[LABEL_RUN] || (runId && v.labels[LABEL_RUN] !== runId)) continue;
     runs.add(v.labels[LABEL_RUN]);
     try {
-      await client.removeVolume(v.id);
+      await retryInUse(() => client.removeVolume(v.id));
       result.removed.volumes++;
     } catch (error) {
       result.failures.push(`volume ${v.id}: ${oneLine(error)}`);
@@ -50,6 +53,31 @@ export async function sweep(client: PlatformClient, runId?: string): Promise<Swe
   }
   result.runs = [...runs];
   return result;
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function containersGone(client: PlatformClient, label: string, runId: string | undefined, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const still = (await client.listContainersByLabel(label).catch(() => []))
+      .filter((c) => c.labels[LABEL_RUN] && (!runId || c.labels[LABEL_RUN] === runId));
+    if (still.length === 0) return;
+    await Promise.all(still.map((c) => client.removeContainer(c.id).catch(() => undefined)));
+    await pause(250);
+  }
+}
+
+/** A network or volume still "in use" for a moment after its container went: a few bounded retries. */
+async function retryInUse(remove: () => Promise<void>, attempts = 4): Promise<void> {
+  for (let i = 1; ; i++) {
+    try {
+      return await remove();
+    } catch (error) {
+      if (i >= attempts || !/in use|active endpoints|409/i.test(oneLine(error))) throw error;
+      await pause(500 * i);
+    }
+  }
 }
 
 /** Run ids other than ours that still have labelled containers (dead runs, or runs in progress). */

@@ -19,9 +19,12 @@ const RUNS = Number(process.env.KEELHAUL_RELIABILITY_RUNS ?? 20);
 const SELECTION = ['--tags', '@ISO-01 or @ISO-02 or @reliability', '--require', 'steps/sleepers.mjs'];
 
 function workload(): string {
+  // Sleepers first and last, the isolation baseline between them: a signal 0.3-3 s after the first
+  // sleeper container lands among labelled containers, networks, volumes and probe containers alike.
   return project({
-    'features/isolation/baseline.feature': BASELINE,
-    'features/reliability/sleepers.feature': sleeperFeature(4, 700),
+    'features/1-reliability/sleepers.feature': sleeperFeature(2, 600),
+    'features/2-isolation/baseline.feature': BASELINE,
+    'features/3-reliability/sleepers.feature': sleeperFeature(2, 600).replace('Feature: labelled sleepers', 'Feature: more labelled sleepers').replace(/sleeper <n>/, 'late sleeper <n>'),
     'steps/sleepers.mjs': SLEEPER_STEPS,
   });
 }
@@ -124,7 +127,7 @@ describe('interruption at random moments', () => {
 
   test('Podman: SIGTERM mid-run sweeps containers, networks and volumes', { timeout: 180_000 }, async (t) => {
     if (!(await reachable(PODMAN))) return t.skip(`Podman is not reachable at ${PODMAN}`);
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    for (const signal of ['SIGTERM'] as const) {
       const r = await interruptRun(['run', 'features', '--target', PODMAN, ...SELECTION], workload(), signal, 'mid-run', 400);
       const runId = runIdOf(r);
       assert.equal(r.exitCode, signal === 'SIGINT' ? 130 : 143, r.stderr);
