@@ -324,7 +324,7 @@ Then('the platform rejects or neutralises it', doc(
   const classification = classify(outcome.refusal, outcome.effect);
   const verdict = verdictFor(classification, this.profile.multiTenant === true);
   if (verdict.verdict === 'inconclusive') {
-    this.observe('hardening', 'accepted, effect unknown');
+    this.observe('hardening', 'unknown');
     this.observe('hardeningDetail', `${outcome.option}: ${outcome.effect?.evidence ?? 'no probe'}`);
     this.inconclusive(`${outcome.option}: accepted, but its effect cannot be measured: ${outcome.effect?.evidence ?? 'no probe'}`);
   }
