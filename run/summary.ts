@@ -37,7 +37,7 @@ export function printConsoleSummary(summary: RunSummary, out: Writable): void {
   if (hardening.length > 0) {
     lines.push('  hardening (rejected / neutralised / effective):');
     for (const s of hardening) {
-      lines.push(`    ${s.id.padEnd(8)} ${String(s.observations.hardening).padEnd(11)} ${String(s.observations.hardeningDetail ?? s.name).slice(0, 160)}`);
+      lines.push(`    ${s.id.padEnd(23)} ${String(s.observations.hardening).padEnd(11)} ${String(s.observations.hardeningDetail ?? s.name).slice(0, 160)}`);
     }
   }
   if (summary.exposures.length > 0) {
