@@ -1,7 +1,8 @@
 // The platform client: the only module that imports dockerode (DESIGN.md layout).
 // Every call is bounded by an AbortSignal, never by docker-modem's global `timeout`, which can
 // leave `wait()` pending forever and let Node exit 0 without cleaning up (ecosystem.md 3.5).
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -181,10 +182,20 @@ function refusalFrom(error: unknown, what: string): Error {
 }
 
 export class PlatformClient {
-  private readonly docker: Docker;
+  private dockerInstance?: Docker;
 
-  constructor(readonly connection: Connection, readonly apiVersion: string, readonly runId: string) {
-    this.docker = withoutDockerEnv(() => new Docker({ ...dockerodeOptions(connection), version: `v${apiVersion}` }));
+  constructor(readonly connection: Connection, readonly apiVersion: string, readonly runId: string) {}
+
+  /**
+   * dockerode, loaded on first use: it pulls in gRPC and protobuf for BuildKit, hundreds of
+   * milliseconds of start-up that preflight (raw /version, /info, image checks) never needs.
+   */
+  private get docker(): Docker {
+    if (!this.dockerInstance) {
+      const Dockerode = createRequire(import.meta.url)('dockerode') as typeof Docker;
+      this.dockerInstance = withoutDockerEnv(() => new Dockerode({ ...dockerodeOptions(this.connection), version: `v${this.apiVersion}` }));
+    }
+    return this.dockerInstance;
   }
 
   /** Reach the platform, negotiate the API version and fingerprint it. Throws PlatformError (exit 4). */
@@ -374,21 +385,30 @@ export class PlatformClient {
 
   // ---- labelled objects -----------------------------------------------------------------------
 
+  // Listing goes over raw HTTP: the preflight and the sweeps need no dockerode (see `docker`).
+  private async listByLabel(what: 'containers' | 'networks' | 'volumes', label: string): Promise<any> {
+    const filters = encodeURIComponent(JSON.stringify({ label: [label] }));
+    const response = await this.raw({ method: 'GET', path: `/${what}${what === 'containers' ? '/json?all=1&' : '?'}filters=${filters}` });
+    if (response.status !== 200) throw new PlatformRefusal(response.status, response.text.trim().slice(0, 300), `list ${what}`);
+    try {
+      return response.json();
+    } catch {
+      throw new PlatformError(`list ${what}: the platform answered no JSON: ${response.text.slice(0, 120)}`);
+    }
+  }
+
   async listContainersByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string>; state: string; names: string[] }>> {
-    const list: any[] = await (bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.listContainers({ all: true, filters: { label: [label] }, abortSignal } as any)) as unknown as Promise<any[]>)
-      .catch((error: unknown) => { throw describeFailure(error, 'list containers', this.url); });
-    return list.map((c: any) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State, names: c.Names ?? [] }));
+    const list = await this.listByLabel('containers', label);
+    return (Array.isArray(list) ? list : []).map((c: any) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State, names: c.Names ?? [] }));
   }
 
   async listNetworksByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
-    const list: any[] = await (bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.listNetworks({ filters: { label: [label] }, abortSignal } as any)) as unknown as Promise<any[]>)
-      .catch((error: unknown) => { throw describeFailure(error, 'list networks', this.url); });
-    return list.map((n: any) => ({ id: n.Id, labels: n.Labels ?? {} }));
+    const list = await this.listByLabel('networks', label);
+    return (Array.isArray(list) ? list : []).map((n: any) => ({ id: n.Id, labels: n.Labels ?? {} }));
   }
 
   async listVolumesByLabel(label: string): Promise<Array<{ id: string; labels: Record<string, string> }>> {
-    const result: any = await (bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.listVolumes({ filters: { label: [label] }, abortSignal } as any)) as unknown as Promise<any>)
-      .catch((error: unknown) => { throw describeFailure(error, 'list volumes', this.url); });
+    const result = await this.listByLabel('volumes', label);
     return (result?.Volumes ?? []).map((v: any) => ({ id: v.Name, labels: v.Labels ?? {} }));
   }
 
