@@ -36,6 +36,7 @@ export const ISOLATION_PROBE = [
   'echo "mem_limit=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max 2>/dev/null)"',
   'echo "pids_limit=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max 2>/dev/null)"',
   'echo "cpu_quota=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d " " -f 1 /sys/fs/cgroup/cpu.max 2>/dev/null)"',
+  'echo "devices_list=$(head -n 3 /sys/fs/cgroup/devices/devices.list 2>/dev/null | tr \'\\n\' \';\')"',
   'echo "kallsyms=$(head -n 1 /proc/kallsyms 2>/dev/null | cut -d " " -f 1)"',
   'echo "procs=$(ls -d /proc/[0-9]* 2>/dev/null | wc -l)"',
   // Sockets: on the root filesystem, and any mount point that is itself a socket (a bind-mounted one).

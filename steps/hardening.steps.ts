@@ -157,7 +157,8 @@ const OPTIONS: Record<string, DangerousOption> = {
     effect: ({ report }) => {
       const opened = Object.entries(report.keyed.devopen ?? {}).filter(([, a]) => a.ok).map(([node]) => node);
       const made = Object.values(report.keyed.mknod ?? {}).some((a) => a.ok);
-      if (!made) return { effective: false, evidence: 'the container cannot create device nodes' };
+      const rules = report.values.devices_list ? ` (devices.list: ${report.values.devices_list})` : '';
+      if (!made) return { effective: false, evidence: `the container cannot create device nodes, so the rules open nothing${rules}` };
       return { effective: opened.length > 0, evidence: opened.length ? `opened ${opened.join(', ')} through nodes it created` : 'every device open refused' };
     },
   },
