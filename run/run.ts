@@ -36,6 +36,12 @@ export interface RunOptions {
   stderr: Writable;
 }
 
+/** `@deep` scenarios (active probes) run only when the tag expression asks for them (DESIGN.md Tags). */
+export function withoutDeep(tags: string | undefined): string {
+  if (!tags?.trim()) return 'not @deep';
+  return /@deep\b/.test(tags) ? tags : `(${tags}) and not @deep`;
+}
+
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
@@ -72,7 +78,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const reportsDir = prepareReportsDir(options.reportsDir);
   const profileChoice = resolveProfileOption(options.profile);
   if (profileChoice.kind === 'file') loadProfileFile(profileChoice.path);
-  const selection = { paths: options.paths, tags: options.tags, requires: options.requires, cwd: options.cwd };
+  const selection = { paths: options.paths, tags: withoutDeep(options.tags), requires: options.requires, cwd: options.cwd };
   const preflightConfig = await buildRunConfiguration(selection);
   const { planned, problems: parseProblems } = await loadPlan(preflightConfig, options.cwd);
   if (parseProblems.length > 0) {
@@ -130,7 +136,9 @@ export async function runSuite(options: RunOptions): Promise<number> {
     writeSummary(buildSummary(summaryBase, tracker, exitCode), reportsDir);
     return exitCode;
   };
-  await runCucumber({ ...runConfig, support: options.parallel > 1 ? runConfig.support : (support as ISupportCodeLibrary) }, {
+  // Always the library the preflight loaded: ES modules run once per process, so loading the
+  // support code again here would register no step at all. Parallel workers get its coordinates.
+  await runCucumber({ ...runConfig, support: support as ISupportCodeLibrary }, {
     cwd: options.cwd, stdout: options.stdout, stderr: options.stderr, env: process.env,
   });
   // Interrupted: the scenarios in flight end in error once creation is refused; the handler owns the
