@@ -1,19 +1,29 @@
 // Remote targets: a private dockerd on tcp://127.0.0.1 with --tlsverify (test/fixtures/tls/remote.sh) and
 // certificates generated here with openssl. The Docker environment variables reach it (exit 0); a wrong
-// CA, a client certificate from another CA or none at all exit 4 with the cause; a plain-TCP API (a relay
-// in front of the same daemon: on the wire it is what `dockerd -H tcp://` without TLS serves) is reported
-// by `keelhaul doctor` as exposed and unauthenticated. The private engine is also where a bare
-// `keelhaul clean` (every run's leftovers) can be proven without touching other people's runs.
+// CA, a client certificate from another CA or none at all exit 4 with the cause. Then the same daemon
+// with a plain-TCP API (no TLS): `keelhaul doctor` warns that it is exposed and unauthenticated, and the
+// posture scenario HARD-14 reports it (an exposure; a finding on a multi-tenant profile); on the TLS
+// target neither does. The private engine is also where a bare `keelhaul clean` (every run's leftovers)
+// can be proven without touching other people's runs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { project, runKeelhaul } from '../helpers/keelhaul.js';
+import { ROOT, project, runKeelhaul } from '../helpers/keelhaul.js';
 import {
   BASELINE, NOTHING, PRIVATE_SOCKET, SLEEPER_STEPS, createForeign, leftovers, missingForeign, remote, removeForeign, runIdOf, sleeperFeature, type Foreign,
 } from './reliability-helpers.js';
+
+const hardening = join(ROOT, 'features', 'hardening');
+
+const MULTI_TENANT = `name: tenant
+description: a multi-tenant platform, where an unencrypted API is a finding
+multiTenant: true
+promises:
+  seccomp: true
+`;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,8 +39,6 @@ async function freePort(): Promise<number> {
 describe('remote TLS target (private dockerd with --tlsverify)', () => {
   const certs = mkdtempSync(join(tmpdir(), 'keelhaul-tls-'));
   let port = 0;
-  let relay: net.Server | undefined;
-  let plainPort = 0;
   const features = () => project({ 'features/baseline.feature': BASELINE });
   const tlsEnv = (certPath: string) => ({ DOCKER_HOST: `tcp://127.0.0.1:${port}`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certPath });
   /** A certificate folder made of some of the generated files. */
@@ -45,20 +53,9 @@ describe('remote TLS target (private dockerd with --tlsverify)', () => {
     remote('certs', certs);
     port = await freePort();
     remote('up', certs, String(port));
-    // Plain TCP, no TLS: a byte relay to the private daemon's socket.
-    relay = net.createServer((client) => {
-      const upstream = net.connect(PRIVATE_SOCKET.replace('unix://', ''));
-      client.pipe(upstream).pipe(client);
-      const end = () => { client.destroy(); upstream.destroy(); };
-      client.on('error', end);
-      upstream.on('error', end);
-    });
-    await new Promise<void>((r) => relay!.listen(0, '127.0.0.1', () => r()));
-    plainPort = (relay.address() as net.AddressInfo).port;
   });
 
-  after(async () => {
-    relay?.close();
+  after(() => {
     remote('down');
   });
 
@@ -89,14 +86,6 @@ describe('remote TLS target (private dockerd with --tlsverify)', () => {
     });
   }
 
-  test('doctor: a plain-TCP API without TLS is reported as exposed and unauthenticated; TLS is not', { timeout: 120_000 }, async () => {
-    const plain = await runKeelhaul(['doctor', '--target', `tcp://127.0.0.1:${plainPort}`], { timeoutMs: 110_000 });
-    assert.match(plain.stdout, new RegExp(`^WARNING: +the API at tcp://127\\.0\\.0\\.1:${plainPort} is plain TCP without TLS: exposed and unauthenticated$`, 'm'), plain.stdout + plain.stderr);
-    const tls = await runKeelhaul(['doctor'], { env: tlsEnv(certs), timeoutMs: 110_000 });
-    assert.equal(tls.exitCode, 0, tls.stdout + tls.stderr);
-    assert.doesNotMatch(tls.stdout, /WARNING/);
-  });
-
   test('private engine: after SIGKILL a bare `keelhaul clean` removes every run\'s leftovers and no foreign object', { timeout: 180_000 }, async () => {
     let foreign: Foreign | undefined;
     try {
@@ -117,5 +106,34 @@ describe('remote TLS target (private dockerd with --tlsverify)', () => {
     } finally {
       if (foreign) await removeForeign(PRIVATE_SOCKET, foreign);
     }
+  });
+  test('doctor on the TLS target: no exposure warning', { timeout: 120_000 }, async () => {
+    const tls = await runKeelhaul(['doctor'], { env: tlsEnv(certs), timeoutMs: 110_000 });
+    assert.equal(tls.exitCode, 0, tls.stdout + tls.stderr);
+    assert.doesNotMatch(tls.stdout, /WARNING/);
+  });
+
+  test('HARD-14 on the TLS target reports no unencrypted API', { timeout: 120_000 }, async () => {
+    const r = await runKeelhaul(['run', hardening, '--tags', '@HARD-14'], { cwd: features(), env: tlsEnv(certs), timeoutMs: 110_000 });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(JSON.stringify(r.summary.exposures), /without encryption/);
+  });
+
+  // Last: the same daemon restarted with a plain-TCP API (dockerd -H tcp:// without --tlsverify).
+  test('a plain-TCP API without TLS: doctor warns, HARD-14 reports an exposure (a finding on a multi-tenant profile)', { timeout: 180_000 }, async () => {
+    const plainPort = await freePort();
+    remote('up-plain', String(plainPort));
+    const target = `tcp://127.0.0.1:${plainPort}`;
+    const doctor = await runKeelhaul(['doctor', '--target', target], { timeoutMs: 110_000 });
+    assert.match(doctor.stdout, new RegExp(`^WARNING: +the API at ${target.replace(/\./g, '\\.')} is plain TCP without TLS: exposed and unauthenticated$`, 'm'), doctor.stdout + doctor.stderr);
+    const cwd = project({ 'tenant.yaml': MULTI_TENANT });
+    const single = await runKeelhaul(['run', hardening, '--tags', '@HARD-14', '--target', target], { cwd, timeoutMs: 110_000 });
+    assert.equal(single.exitCode, 0, single.stdout + single.stderr);
+    assert.match(JSON.stringify(single.summary.exposures), /API is accessible on http:\/\/127\.0\.0\.1:\d+ without encryption/);
+    const multi = await runKeelhaul(['run', hardening, '--tags', '@HARD-14', '--target', target, '--profile', 'tenant.yaml', '--reports', 'multi'], { cwd, timeoutMs: 110_000 });
+    assert.equal(multi.exitCode, 1, multi.stdout + multi.stderr);
+    const h14 = multi.summary.scenarios.find((x: any) => x.id === 'HARD-14');
+    assert.equal(h14.outcome, 'finding');
+    assert.match(h14.reason, /without encryption|plain|unencrypted/i);
   });
 });
