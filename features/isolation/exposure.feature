@@ -11,7 +11,8 @@ Feature: What a default container can do or learn, judged against the profile
   - ISO-17: observations only, never a failure.
   - ISO-18: a default container's no_new_privs is a finding only under a profile with
     `promises.noNewPrivileges: true`; but a container that asks for no-new-privileges must always
-    get it: the runtime can drop it while `inspect` still shows the request.
+    get it: the runtime can drop it while `inspect` still shows the request. A platform that refuses
+    the option outright makes the scenario not applicable; accepting and ignoring it is a finding.
 
   @ISO-16
   Scenario: Raw sockets are available only where the profile allows them
