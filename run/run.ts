@@ -3,7 +3,7 @@
 // verdict; the outcome tracker reads them from cucumber's messages.
 import { runCucumber, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PlatformClient, closeCreationGate, settleCreations, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
@@ -140,6 +140,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // support code again here would register no step at all. Parallel workers get its coordinates.
   await runCucumber({ ...runConfig, support: support as ISupportCodeLibrary }, {
     cwd: options.cwd, stdout: options.stdout, stderr: options.stderr, env: process.env,
+  }).catch(async (error: unknown) => {
+    // Workers stopped by the signal can make cucumber's coordinator throw: the handler still owns the exit.
+    if (interrupt.exiting) await interrupt.exiting;
+    throw error;
   });
   // Interrupted: the scenarios in flight end in error once creation is refused; the handler owns the
   // exit (130/143), so the run must not go on to a verdict of its own.
@@ -219,12 +223,21 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
     const client = state.client;
     log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
     const deadline = setTimeout(() => process.exit(codeFor(signal)), 30_000);
+    // Parallel workers are our children and do not see a signal sent to this process alone: pass it
+    // on, so that they stop creating (support/hooks.ts closes their gate and exits them at once).
+    const workers = signalChildren(signal);
     void (async () => {
       if (client) {
         await settleCreations(10_000);
         await sweep(client, runId).catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 500));
+        // A worker's create that was on the wire when it exited lands late: a longer second look.
+        await new Promise((r) => setTimeout(r, workers > 0 ? 1_500 : 500));
         await settleCreations(5_000);
+        await sweep(client, runId).catch(() => undefined);
+      }
+      // Workers the coordinator was still starting when the signal came missed it: stop them, look again.
+      if (signalChildren(signal) > 0 && client) {
+        await new Promise((r) => setTimeout(r, 1_000));
         await sweep(client, runId).catch(() => undefined);
       }
       let code: number = codeFor(signal);
@@ -251,5 +264,29 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
 }
 
 const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
+
+/** Send `signal` to this process's children (cucumber's parallel workers), found in /proc. Returns how many. */
+function signalChildren(signal: NodeJS.Signals): number {
+  let count = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+  } catch {
+    return 0; // no /proc: nothing to do
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid) {
+        process.kill(Number(pid), signal);
+        count++;
+      }
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return count;
+}
 
 export { KeelhaulError, nullStream, DEFAULT_PROBE_IMAGE };

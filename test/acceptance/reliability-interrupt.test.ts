@@ -87,6 +87,8 @@ describe('interruption at random moments', () => {
       signal: (i % 2 === 0 ? 'SIGINT' : 'SIGTERM') as NodeJS.Signals,
       anchor: (random() < 0.5 ? 'spawn' : 'mid-run') as 'spawn' | 'mid-run',
       delayMs: Math.round(300 + random() * 2700),
+      // Every fourth run with two worker processes: the coordinator sweeps what the workers created.
+      parallel: i % 4 === 3,
     }));
     const failures: string[] = [];
     const startupDeaths: number[] = [];
@@ -95,14 +97,14 @@ describe('interruption at random moments', () => {
     const worker = async () => {
       for (let p = queue.shift(); p; p = queue.shift()) {
         const cwd = workload();
-        const r = await interruptRun(['run', 'features', '--target', DOCKER, ...SELECTION], cwd, p.signal, p.anchor, p.delayMs);
+        const r = await interruptRun(['run', 'features', '--target', DOCKER, ...SELECTION, ...(p.parallel ? ['--parallel', '2'] : [])], cwd, p.signal, p.anchor, p.delayMs);
         const runId = runIdOf(r);
         const expected = p.signal === 'SIGINT' ? 130 : 143;
         const phase = !runId ? 'before a run existed'
           : /had not reached the platform/.test(r.stderr) ? 'before the platform was reached'
             : /sleepers: \S+ container/.test(r.stderr) ? 'mid-run (labelled objects alive)' : 'after preflight';
         const left = runId ? await leftovers(DOCKER, runId) : NOTHING;
-        const line = `run ${p.i}: ${p.signal} ${p.delayMs} ms after ${p.anchor} (at +${r.signalledAfterMs} ms, ${phase}): exit ${r.exitCode}${r.signal ? ` by ${r.signal}` : ''} ${r.exitAfterSignalMs} ms after the signal; run ${runId ?? '-'}; left ${JSON.stringify(left)}`;
+        const line = `run ${p.i}${p.parallel ? ' (--parallel 2)' : ''}: ${p.signal} ${p.delayMs} ms after ${p.anchor} (at +${r.signalledAfterMs} ms, ${phase}): exit ${r.exitCode}${r.signal ? ` by ${r.signal}` : ''} ${r.exitAfterSignalMs} ms after the signal; run ${runId ?? '-'}; left ${JSON.stringify(left)}`;
         console.log(line);
         figures.push({ phase, exitAfterSignalMs: r.exitAfterSignalMs });
         // A signal that lands while node itself is still starting (before any keelhaul code runs) kills
@@ -119,7 +121,7 @@ describe('interruption at random moments', () => {
     await Promise.all([worker(), worker()]);
     const max = Math.max(...figures.map((f) => f.exitAfterSignalMs));
     const byPhase = figures.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.phase]: (acc[f.phase] ?? 0) + 1 }), {});
-    console.log(`interrupted runs: ${figures.length - failures.length}/${figures.length} clean; phases ${JSON.stringify(byPhase)}; max time from signal to exit ${max} ms; ${startupDeaths.length} signal(s) landed during node's start-up (at +${startupDeaths.join(', +')} ms) and ended the process by the signal`);
+    console.log(`interrupted runs: ${figures.length - failures.length}/${figures.length} clean; phases ${JSON.stringify(byPhase)}; max time from signal to exit ${max} ms; ${startupDeaths.length} signal(s) landed during node's start-up${startupDeaths.length ? ` (at +${startupDeaths.join(', +')} ms)` : ''} and ended the process by the signal`);
     assert.deepEqual(failures, []);
     assert.ok(figures.some((f) => f.phase.startsWith('mid-run')), 'at least one signal landed mid-run');
     assert.ok(max < 35_000, `exit within the 30 s clean-up deadline (max ${max} ms)`);
