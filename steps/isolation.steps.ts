@@ -45,39 +45,15 @@ export async function probeContainer(world: KeelhaulWorld, spec: Partial<Contain
   return { report, mounts: parseMountinfo(report.mountLines), networkMode };
 }
 
-/** Set once a platform has refused NetworkMode "none" (Triton does): later probes use its default network. */
-let noneRefused = false;
-
 /**
- * Probes run without a network where the platform allows it. A platform that refuses NetworkMode
- * "none" for a container that asks for nothing else gets its default network instead, so that the
- * refusal is never mistaken for a verdict on the option under test.
+ * Probes run without a network where the platform allows it; World.probe falls back to the
+ * platform's default network where NetworkMode none is refused. The mode used is returned so a
+ * follow-up container (with the option under test) differs from the baseline in that option only.
  */
 async function probeWithNetworkFallback(world: KeelhaulWorld, spec: Partial<ContainerSpec>): Promise<{ result: RunResult; networkMode: string }> {
-  const asked = String(spec.hostConfig?.NetworkMode ?? 'none');
-  const asksNone = spec.hostConfig?.NetworkMode === undefined || spec.hostConfig.NetworkMode === 'none';
-  const withDefault = (): Partial<ContainerSpec> => ({ ...spec, hostConfig: { ...spec.hostConfig, NetworkMode: 'default' } });
-  if (asksNone && noneRefused) return { result: await world.probe(ISOLATION_PROBE, withDefault()), networkMode: 'default' };
-  try {
-    return { result: await world.probe(ISOLATION_PROBE, spec), networkMode: asked };
-  } catch (error) {
-    const refusal = error as { name?: string; rawMessage?: string; message?: string };
-    const plain = !spec.hostConfig || Object.keys(spec.hostConfig).every((k) => k === 'NetworkMode');
-    // Some platforms answer text/plain errors whose text the client cannot see ("bad parameter"):
-    // for a container that asks for nothing else, any refusal is retried once on the default network.
-    if (asksNone && plain && refusal?.name === 'PlatformRefusal') {
-      let result: RunResult;
-      try {
-        result = await world.probe(ISOLATION_PROBE, withDefault());
-      } catch {
-        throw error;
-      }
-      noneRefused = true;
-      world.observe('networkMode', `the platform refused NetworkMode none (${refusal.rawMessage}); probes use its default network`);
-      return { result, networkMode: 'default' };
-    }
-    throw error;
-  }
+  const result = await world.probe(ISOLATION_PROBE, spec);
+  const asked = spec.hostConfig?.NetworkMode;
+  return { result, networkMode: asked === undefined ? world.probeNetworkMode : String(asked) };
 }
 
 function probed(world: KeelhaulWorld): Probed {

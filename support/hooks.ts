@@ -42,7 +42,7 @@ Before(function (this: KeelhaulWorld, { pickle }) {
 After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error }) {
   // Stop whatever the scenario still has in flight (a timed-out step keeps running otherwise).
   this.controller.abort();
-  const leftovers = this.resources.size > 0 ? await this.resources.removeAll(this.platform) : [];
+  const leftovers = await this.resources.removeAll(this.platform);
   const status = result?.status;
   let record: Record<string, unknown>;
   if (this.signalled) {

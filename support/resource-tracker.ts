@@ -6,7 +6,9 @@ import { oneLine } from '../judges/errors.js';
 type Kind = 'container' | 'network' | 'volume';
 
 export class ResourceTracker {
-  private readonly items: Array<{ kind: Kind; id: string }> = [];
+  private items: Array<{ kind: Kind; id: string }> = [];
+  /** Removals started while the scenario goes on; the scenario's end waits for them. */
+  private readonly pending: Promise<void>[] = [];
 
   track(kind: Kind, id: string): void {
     this.items.push({ kind, id });
@@ -16,8 +18,20 @@ export class ResourceTracker {
     return this.items.length;
   }
 
+  /**
+   * Remove a finished container without making the scenario wait for it (removal is most of a short
+   * container's life cycle). A failure leaves it tracked, so removeAll tries again.
+   */
+  removeInBackground(client: PlatformClient, id: string): void {
+    this.pending.push(client.removeContainer(id).then(
+      () => { this.items = this.items.filter((i) => i.id !== id); },
+      () => undefined,
+    ));
+  }
+
   /** Containers first (they hold networks and volumes), newest first. Returns what could not be removed. */
   async removeAll(client: PlatformClient): Promise<string[]> {
+    await Promise.all(this.pending.splice(0));
     const failures: string[] = [];
     const order: Kind[] = ['container', 'network', 'volume'];
     for (const kind of order) {
@@ -32,7 +46,7 @@ export class ResourceTracker {
         }
       }));
     }
-    this.items.length = 0;
+    this.items = [];
     return failures;
   }
 }

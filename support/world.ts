@@ -2,7 +2,7 @@
 // scenario's resource tracker and abort signal, and what the scenario observed.
 // Steps talk to the platform only through the World, never to dockerode or execa.
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import { PlatformClient, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
+import { PlatformClient, PlatformRefusal, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
 import { OutcomeSignal } from '../judges/errors.js';
 import type { KeelhaulParameters } from './parameters.js';
@@ -20,6 +20,8 @@ export function platformFor(parameters: KeelhaulParameters): PlatformClient {
 }
 
 const probeCache = new ProbeCache();
+/** Set (to the platform's words) once the platform has refused NetworkMode none in this worker. */
+let noneRefused: string | undefined;
 
 export class KeelhaulWorld extends World<KeelhaulParameters> {
   readonly resources = new ResourceTracker();
@@ -87,8 +89,9 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
     const result = await this.platform.runToCompletion(
       { image: this.image, ...spec }, this.scenarioId, timeoutMs, (id) => this.resources.track('container', id), this.signal,
     );
-    // Remove at once rather than at scenario end: fewer live containers on a shared host.
-    await this.platform.removeContainer(result.id).catch(() => undefined);
+    // Remove at once rather than at scenario end (fewer live containers on a shared host), but
+    // without waiting: the scenario's end waits for it.
+    this.resources.removeInBackground(this.platform, result.id);
     return result;
   }
 
@@ -99,8 +102,30 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
    * within a run.
    */
   async probe(script: string, spec: Partial<ContainerSpec> = {}): Promise<RunResult> {
-    const full = { image: this.image, cmd: ['sh', '-c', script], ...spec, hostConfig: { NetworkMode: 'none', ...spec.hostConfig } };
-    return probeCache.get(full, () => this.runContainer(full));
+    const askedForNetwork = spec.hostConfig !== undefined && 'NetworkMode' in spec.hostConfig;
+    const networkMode = askedForNetwork ? spec.hostConfig!.NetworkMode : this.probeNetworkMode;
+    const hostConfig = networkMode === 'default' ? { ...spec.hostConfig } : { ...spec.hostConfig, NetworkMode: networkMode };
+    const full = { image: this.image, cmd: ['sh', '-c', script], ...spec, hostConfig };
+    try {
+      return await probeCache.get(full, () => this.runContainer(full));
+    } catch (error) {
+      // Some platforms (Triton) refuse NetworkMode none. A probe that did not ask for a network then
+      // runs on the platform's default network, for the rest of this worker's scenarios too, and
+      // says so, so that the refusal is never mistaken for a verdict on the option under test.
+      const refusedNone = error instanceof PlatformRefusal && /network/i.test(error.rawMessage) && /none/i.test(error.rawMessage);
+      if (askedForNetwork || networkMode !== 'none' || !refusedNone) throw error;
+      noneRefused = (error as PlatformRefusal).rawMessage;
+      return this.probe(script, spec);
+    }
+  }
+
+  /**
+   * The network mode probes use when they ask for none in particular: 'none', or 'default' (the
+   * platform's own, leave NetworkMode unset) once the platform has refused 'none'.
+   */
+  get probeNetworkMode(): 'none' | 'default' {
+    if (noneRefused) this.observe('probeNetwork', `the platform refused NetworkMode none (${noneRefused}); probes use its default network`);
+    return noneRefused ? 'default' : 'none';
   }
 }
 
