@@ -2,6 +2,7 @@
 // The keelhaul command line: a thin layer that parses flags, calls run/, and owns the process's
 // exit. Bad input gets one line and its documented exit code; a stack trace only with --verbose
 // or DEBUG.
+import './early-signals.js';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -121,17 +122,7 @@ function common(paths: string[], opts: Record<string, any>) {
   };
 }
 
-// A signal before a command has armed its own clean-up (run/run.ts) finds nothing to clean: exit
-// 130/143 as DESIGN.md says, rather than dying by the signal.
-const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
-function earlyInterrupt(signal: NodeJS.Signals): void {
-  if ((globalThis as Record<symbol, unknown>)[INTERRUPT_OWNER]) return;
-  process.exit(signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
-}
-
 export async function main(argv: string[]): Promise<void> {
-  process.on('SIGINT', earlyInterrupt);
-  process.on('SIGTERM', earlyInterrupt);
   let exitCode: number | undefined;
   const program = buildProgram((code) => { exitCode = code; });
   try {

@@ -32,7 +32,7 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   // A connection the platform accepted and then dropped mid-call (reset, hang-up, broken pipe) is a
   // fault that broke this check (exit 5), not an unreachable platform (exit 4: refused, no socket, TLS).
   if ((name === 'PlatformError' || isConnectionFailure(error)) && /lost mid-call|\b(ECONNRESET|EPIPE)\b|socket hang up/.test(message)) {
-    return { outcome: 'error', errorKind: 'attack', reason: message };
+    return { outcome: 'error', errorKind: 'platform-fault', reason: message };
   }
   if (name === 'PlatformError' || isConnectionFailure(error)) return { outcome: 'error', errorKind: 'platform-unreachable', reason: message };
   if (name === 'PlatformRefusal') return { outcome: 'error', errorKind: 'attack', reason: message };

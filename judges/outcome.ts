@@ -4,8 +4,12 @@
 export const OUTCOMES = ['pass', 'finding', 'not-applicable', 'inconclusive', 'error'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 
-/** Why a scenario ended in `error`: decides between exit 4 (platform) and 5 (the check broke). */
-export type ErrorKind = 'platform-unreachable' | 'timeout' | 'attack' | 'authoring' | 'internal';
+/**
+ * Why a scenario ended in `error`: decides between exit 4 (the platform cannot be reached) and 5
+ * (the check broke: a timeout, a refused or failed attack, a platform that dropped a call it had
+ * accepted, or keelhaul itself). `authoring` (a step undefined at run time) is exit 2.
+ */
+export type ErrorKind = 'platform-unreachable' | 'platform-fault' | 'timeout' | 'attack' | 'authoring' | 'internal';
 
 export type OutcomeCounts = Record<Outcome, number>;
 

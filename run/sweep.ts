@@ -14,42 +14,32 @@ export async function sweep(client: PlatformClient, runId?: string): Promise<Swe
   const label = runId ? `${LABEL_RUN}=${runId}` : LABEL_RUN;
   const result: SweepResult = { removed: { containers: 0, networks: 0, volumes: 0 }, failures: [], runs: [] };
   const runs = new Set<string>();
-  const containers = await client.listContainersByLabel(label);
-  await Promise.all(containers.map(async (c) => {
-    // Belt and braces: the platform's filter is trusted only as far as the labels it returns.
-    if (!c.labels[LABEL_RUN] || (runId && c.labels[LABEL_RUN] !== runId)) return;
-    runs.add(c.labels[LABEL_RUN]);
+  // Belt and braces: the platform's filter is trusted only as far as the labels it returns.
+  const ours = <T extends { labels: Record<string, string> }>(items: T[]): T[] => items.filter((item) => {
+    const run = item.labels[LABEL_RUN];
+    if (!run || (runId && run !== runId)) return false;
+    runs.add(run);
+    return true;
+  });
+  const remove = async (kind: keyof SweepResult['removed'], id: string, removal: () => Promise<void>) => {
     try {
-      await client.removeContainer(c.id);
-      result.removed.containers++;
+      await removal();
+      result.removed[kind]++;
     } catch (error) {
-      result.failures.push(`container ${c.id.slice(0, 12)}: ${oneLine(error)}`);
+      result.failures.push(`${kind.replace(/s$/, '')} ${id.slice(0, 12)}: ${oneLine(error)}`);
     }
-  }));
+  };
+  const containers = ours(await client.listContainersByLabel(label));
+  await Promise.all(containers.map((c) => remove('containers', c.id, () => client.removeContainer(c.id))));
   // A container whose removal is already in progress (a scenario's own clean-up racing the sweep,
   // answered 409) still holds its volumes and networks: wait, bounded, until the label lists none.
   await containersGone(client, label, runId);
-  const networks = await client.listNetworksByLabel(label).catch(() => []);
-  for (const n of networks) {
-    if (!n.labels[LABEL_RUN] || (runId && n.labels[LABEL_RUN] !== runId)) continue;
-    runs.add(n.labels[LABEL_RUN]);
-    try {
-      await retryInUse(() => client.removeNetwork(n.id));
-      result.removed.networks++;
-    } catch (error) {
-      result.failures.push(`network ${n.id.slice(0, 12)}: ${oneLine(error)}`);
-    }
+  // Networks and volumes one at a time: each may be "in use" for a moment after its container went.
+  for (const n of ours(await client.listNetworksByLabel(label).catch(() => []))) {
+    await remove('networks', n.id, () => retryInUse(() => client.removeNetwork(n.id)));
   }
-  const volumes = await client.listVolumesByLabel(label).catch(() => []);
-  for (const v of volumes) {
-    if (!v.labels[LABEL_RUN] || (runId && v.labels[LABEL_RUN] !== runId)) continue;
-    runs.add(v.labels[LABEL_RUN]);
-    try {
-      await retryInUse(() => client.removeVolume(v.id));
-      result.removed.volumes++;
-    } catch (error) {
-      result.failures.push(`volume ${v.id}: ${oneLine(error)}`);
-    }
+  for (const v of ours(await client.listVolumesByLabel(label).catch(() => []))) {
+    await remove('volumes', v.id, () => retryInUse(() => client.removeVolume(v.id)));
   }
   result.runs = [...runs];
   return result;

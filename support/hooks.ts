@@ -8,6 +8,9 @@ import { classifyFailure } from '../judges/classify.js';
 import { OUTCOME_MEDIA_TYPE } from './parameters.js';
 import { KeelhaulWorld } from './world.js';
 
+/** A worker's exit when its coordinator vanished: as if terminated. */
+const EXIT_ORPHANED = 143;
+
 // Steps bound their own platform calls; this is the backstop for a step that forgets to.
 setDefaultTimeout(120_000);
 
@@ -68,3 +71,11 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 process.once('SIGINT', onSignal);
 process.once('SIGTERM', onSignal);
+// A parallel worker whose coordinator is gone (killed outright) must not go on creating objects:
+// nothing would sweep them. Leave; the next run's leftover warning and `keelhaul clean` cover it.
+if (process.env.CUCUMBER_WORKER_ID !== undefined) {
+  process.once('disconnect', () => {
+    closeCreationGate();
+    process.exit(EXIT_ORPHANED);
+  });
+}

@@ -3,6 +3,7 @@
 // leave `wait()` pending forever and let Node exit 0 without cleaning up (ecosystem.md 3.5).
 import type Docker from 'dockerode';
 import { createRequire } from 'node:module';
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -105,8 +106,20 @@ export async function settleCreations(timeoutMs: number): Promise<void> {
 }
 
 function signalFor(timeoutMs: number, outer?: AbortSignal): AbortSignal {
-  const timer = AbortSignal.timeout(timeoutMs);
-  return outer ? AbortSignal.any([timer, outer]) : timer;
+  // Not AbortSignal.any([AbortSignal.timeout(ms), outer]): the composite holds its sources weakly,
+  // so the timeout signal could be garbage-collected before it fired and the call would then wait
+  // forever (seen: 1 run in 4 hung on a connection reset mid-stream). Here the timer's callback
+  // holds the controller, and the outer signal's listener does too.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(Object.assign(new Error(`no answer in ${timeoutMs} ms`), { name: 'TimeoutError' })), timeoutMs);
+  timer.unref();
+  if (outer?.aborted) controller.abort(outer.reason);
+  else if (outer) {
+    // A scenario's signal bounds every call the scenario makes: many listeners are expected.
+    setMaxListeners(Infinity, outer);
+    outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  }
+  return controller.signal;
 }
 
 /**
@@ -526,6 +539,21 @@ export class PlatformClient {
       }
     }
     return new Promise<RawResponse>((resolve, reject) => {
+      // Settles exactly once, whatever the connection does: a response cut after its headers can
+      // close without 'end' or 'error', and the abort signal must end the wait in every case.
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        outcome();
+      };
+      const fail = (error: unknown) => settle(() => reject(describeFailure(error, `${request.method} ${request.path}`, this.url)));
+      const onAbort = () => {
+        req.destroy();
+        fail(signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
       const req = transport.request(options, (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -533,14 +561,17 @@ export class PlatformClient {
           size += chunk.length;
           if (size <= MAX_OUTPUT_BYTES) chunks.push(chunk);
         });
-        res.on('end', () => resolve(makeResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks))));
-        res.on('error', (error) => reject(describeFailure(error, `${request.method} ${request.path}`, this.url)));
+        res.on('end', () => settle(() => resolve(makeResponse(res.statusCode ?? 0, res.headers, Buffer.concat(chunks)))));
+        res.on('error', fail);
+        res.on('close', () => {
+          if (!res.complete) fail(Object.assign(new Error('socket hang up: the answer was cut short'), { code: 'ECONNRESET' }));
+        });
       });
       req.on('upgrade', (res, socket) => {
         socket.destroy();
-        resolve(makeResponse(res.statusCode ?? 101, res.headers, Buffer.alloc(0)));
+        settle(() => resolve(makeResponse(res.statusCode ?? 101, res.headers, Buffer.alloc(0))));
       });
-      req.on('error', (error) => reject(describeFailure(error, `${request.method} ${request.path}`, this.url)));
+      req.on('error', fail);
       if (payload) req.write(payload);
       req.end();
     });

@@ -30,6 +30,8 @@ test('failure classification: assertion = finding; timeouts, refusals, connectio
   assert.equal(classifyFailure(new Error('function timed out, ensure the promise resolves within 5000 milliseconds')).errorKind, 'timeout');
   assert.equal(classifyFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })).errorKind, 'platform-unreachable');
   assert.equal(classifyFailure(Object.assign(new Error('500'), { name: 'PlatformRefusal' })).errorKind, 'attack');
+  assert.equal(classifyFailure(Object.assign(new Error('list containers: connection lost mid-call: socket hang up'), { name: 'PlatformError' })).errorKind, 'platform-fault');
+  assert.equal(exitCodeFor({ counts: counts({ pass: 1, error: 1 }), errorKinds: ['platform-fault'], advisory: false }), EXIT.internal);
   assert.equal(classifyFailure(new TypeError('x is undefined')).errorKind, 'internal');
 });
 
