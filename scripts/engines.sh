@@ -136,7 +136,7 @@ start_docker() {
   # A dead dockerd leaves its socket behind; dockerd refuses to start over a live one, so only a stale one is removed.
   [ -S "$DOCKER_SOCK" ] && ! ping_sock "$DOCKER_SOCK" && rm -f "$DOCKER_SOCK"
   say "starting dockerd on unix://$DOCKER_SOCK (log: $log)"
-  setsid dockerd --host "unix://$DOCKER_SOCK" --pidfile "$(pidfile_of docker)" </dev/null >>"$log" 2>&1 9>&- &
+  setsid env -C "$STATE_DIR" dockerd --host "unix://$DOCKER_SOCK" --pidfile "$(pidfile_of docker)" </dev/null >>"$log" 2>&1 9>&- &
   pid=$!
   wait_ping docker "$pid"
 }
@@ -148,7 +148,7 @@ start_podman() {
   mkdir -p "$(dirname "$PODMAN_SOCK")"
   [ -S "$PODMAN_SOCK" ] && ! ping_sock "$PODMAN_SOCK" && rm -f "$PODMAN_SOCK"
   say "starting podman system service on unix://$PODMAN_SOCK (log: $log)"
-  setsid podman system service --time=0 "unix://$PODMAN_SOCK" </dev/null >>"$log" 2>&1 9>&- &
+  setsid env -C "$STATE_DIR" podman system service --time=0 "unix://$PODMAN_SOCK" </dev/null >>"$log" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$(pidfile_of podman)"
   wait_ping podman "$pid"
