@@ -3,6 +3,7 @@
 import { OUTCOME_MEDIA_TYPE } from '../support/parameters.js';
 import { OUTCOMES, emptyCounts, exitCodeFor, type ErrorKind, type Outcome, type OutcomeCounts } from '../judges/outcome.js';
 import { classifyFailure } from '../judges/classify.js';
+import { scenarioIdOf } from '../judges/scenario-id.js';
 
 export interface ScenarioRecord {
   id: string;
@@ -25,6 +26,7 @@ const STATUS_RANK: Record<string, number> = { PASSED: 0, SKIPPED: 1, PENDING: 2,
 
 export class OutcomeTracker {
   private readonly features = new Map<string, string>();
+  private readonly documents = new Map<string, any>();
   private readonly pickles = new Map<string, Envelope>();
   private readonly testCases = new Map<string, Envelope>();
   private readonly started = new Map<string, { testCaseId: string; at: number; worst: Envelope | undefined; record?: Envelope }>();
@@ -33,6 +35,7 @@ export class OutcomeTracker {
   consume(envelope: Envelope): void {
     if (envelope.gherkinDocument?.feature) {
       this.features.set(envelope.gherkinDocument.uri, envelope.gherkinDocument.feature.name);
+      this.documents.set(envelope.gherkinDocument.uri, envelope.gherkinDocument);
     } else if (envelope.pickle) {
       this.pickles.set(envelope.pickle.id, envelope.pickle);
     } else if (envelope.testCase) {
@@ -71,11 +74,11 @@ export class OutcomeTracker {
     const pickle = testCase ? this.pickles.get(testCase.pickleId) : undefined;
     if (!pickle) return;
     const tags: string[] = pickle.tags.map((t: { name: string }) => t.name);
-    const idTag = tags.find((name) => /^@[A-Z]+(-[A-Z0-9]+)+$/.test(name));
     const record = entry.record ?? fallbackRecord(entry.worst);
     const outcome: Outcome = OUTCOMES.includes(record.outcome) ? record.outcome : 'error';
     this.scenarios.push({
-      id: idTag ? idTag.slice(1) : record.scenarioId ?? pickle.id,
+      // The hook's ID (unique per outline row) when it ran, else the same rule from the documents.
+      id: record.scenarioId ?? scenarioIdOf(pickle as any, this.documents.get(pickle.uri)),
       name: pickle.name,
       feature: this.features.get(pickle.uri) ?? pickle.uri,
       uri: pickle.uri,

@@ -5,6 +5,7 @@ import { After, Before, Status, setDefaultTimeout, setDefinitionFunctionWrapper 
 import { closeCreationGate } from '../adapters/platform/docker-client.js';
 import { OutcomeSignal } from '../judges/errors.js';
 import { classifyFailure } from '../judges/classify.js';
+import { scenarioIdOf } from '../judges/scenario-id.js';
 import { OUTCOME_MEDIA_TYPE } from './parameters.js';
 import { KeelhaulWorld } from './world.js';
 
@@ -37,9 +38,8 @@ setDefinitionFunctionWrapper((fn: (...args: unknown[]) => unknown) => {
   return wrapped;
 });
 
-Before(function (this: KeelhaulWorld, { pickle }) {
-  const idTag = pickle.tags.map((t) => t.name).find((name) => /^@[A-Z]+(-[A-Z0-9]+)+$/.test(name));
-  this.scenarioId = idTag ? idTag.slice(1) : pickle.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60);
+Before(function (this: KeelhaulWorld, { pickle, gherkinDocument }) {
+  this.scenarioId = scenarioIdOf(pickle, gherkinDocument);
 });
 
 After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error }) {

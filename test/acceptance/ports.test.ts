@@ -25,9 +25,13 @@ async function run(target: string, extra: string[] = [], leftoversOn = target) {
   return r;
 }
 
+/** Scenarios by catalogue ID: the rows of an outline (PORT-02-1, PORT-02-2) under PORT-02. */
 function byId(summary: any): Map<string, any[]> {
   const m = new Map<string, any[]>();
-  for (const s of summary.scenarios) m.set(s.id, [...(m.get(s.id) ?? []), s]);
+  for (const s of summary.scenarios) {
+    const id = s.id.replace(/^(PORT-\d+)-\d+$/, '$1');
+    m.set(id, [...(m.get(id) ?? []), s]);
+  }
   return m;
 }
 
