@@ -1,5 +1,6 @@
 // Platform profiles: data files, validated against profiles/schema.json (DESIGN.md, Platform profiles).
-import { Ajv, type ErrorObject } from 'ajv';
+import type { Ajv as AjvClass, ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -21,9 +22,11 @@ export interface Profile {
 
 export const SHIPPED_PROFILES = ['docker', 'podman', 'triton'] as const;
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+let validator: ReturnType<AjvClass['compile']> | undefined;
 function validate(data: unknown): ErrorObject[] {
   if (!validator) {
+    // ajv is loaded and the schema compiled only for a user's profile file (about 100 ms).
+    const { Ajv } = createRequire(import.meta.url)('ajv') as { Ajv: typeof AjvClass };
     const schema = JSON.parse(readFileSync(join(packageRoot(), 'profiles', 'schema.json'), 'utf8'));
     validator = new Ajv({ allErrors: true }).compile(schema);
   }
@@ -39,8 +42,11 @@ function describe(errors: ErrorObject[]): string {
   }).join('; ');
 }
 
-/** Load and validate a profile file. Any problem is a UsageError (exit 2) naming the file. */
-export function loadProfileFile(path: string): Profile {
+/**
+ * Load and validate a profile file. Any problem is a UsageError (exit 2) naming the file. The
+ * shipped profiles are validated by the unit tests instead of on every run (`trusted`).
+ */
+export function loadProfileFile(path: string, trusted = false): Profile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -53,9 +59,13 @@ export function loadProfileFile(path: string): Profile {
   } catch (error) {
     throw new UsageError(`profile ${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${String((error as Error).message).split('\n')[0]}`);
   }
-  const errors = validate(data);
+  const errors = trusted ? [] : validate(data);
   if (errors.length > 0) throw new UsageError(`profile ${path}: invalid: ${describe(errors)}`);
   return { ...(data as Profile), source: path };
+}
+
+function isShipped(path: string): boolean {
+  return SHIPPED_PROFILES.some((name) => shippedProfilePath(name) === path);
 }
 
 export function shippedProfilePath(name: string): string {
@@ -72,8 +82,8 @@ export function resolveProfileOption(option: string): { kind: 'auto' } | { kind:
 
 export function loadProfile(option: string, fp?: Fingerprint): Profile {
   const resolved = resolveProfileOption(option);
-  if (resolved.kind === 'file') return loadProfileFile(resolved.path);
+  if (resolved.kind === 'file') return loadProfileFile(resolved.path, isShipped(resolved.path));
   const engine = fp?.engine ?? 'unknown';
-  const chosen = SHIPPED_PROFILES.map((name) => loadProfileFile(shippedProfilePath(name))).find((p) => p.match?.engine?.includes(engine));
-  return chosen ?? loadProfileFile(shippedProfilePath('docker'));
+  const chosen = SHIPPED_PROFILES.map((name) => loadProfileFile(shippedProfilePath(name), true)).find((p) => p.match?.engine?.includes(engine));
+  return chosen ?? loadProfileFile(shippedProfilePath('docker'), true);
 }

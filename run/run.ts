@@ -14,7 +14,7 @@ import { EXIT } from '../judges/outcome.js';
 import type { KeelhaulParameters } from '../support/parameters.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream } from './cucumber-config.js';
 import { OutcomeTracker } from './outcome-tracker.js';
-import { loadProfile, resolveProfileOption, loadProfileFile } from './profiles.js';
+import { loadProfile, resolveProfileOption } from './profiles.js';
 import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js';
 import { writeMatrixIfAny } from './matrix.js';
 import { otherRuns, sweep } from './sweep.js';
@@ -77,7 +77,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // 1. Everything that needs no platform: flags, paths, profile file, features, steps.
   const reportsDir = prepareReportsDir(options.reportsDir);
   const profileChoice = resolveProfileOption(options.profile);
-  if (profileChoice.kind === 'file') loadProfileFile(profileChoice.path);
+  if (profileChoice.kind === 'file') loadProfile(options.profile);
   const selection = { paths: options.paths, tags: withoutDeep(options.tags), requires: options.requires, cwd: options.cwd };
   const preflightConfig = await buildRunConfiguration(selection);
   const { planned, problems: parseProblems } = await loadPlan(preflightConfig, options.cwd);
@@ -88,13 +88,17 @@ export async function runSuite(options: RunOptions): Promise<number> {
     log(`keelhaul: nothing ran: ${options.tags ? `--tags '${options.tags}'` : 'the paths'} selected no scenario`);
     return EXIT.nothingRan;
   }
+  // The platform preflight (read-only: /version, /info) overlaps the authoring dry run; an authoring
+  // error still wins (exit 2), and a failed connection is only reported if there is none.
+  const connecting = connectPlatform(options.target, runId);
+  connecting.catch(() => undefined);
   const { problems: stepProblems, support } = await findStepProblems(preflightConfig, options.cwd);
   if (stepProblems.length > 0) {
     throw new UsageError(stepProblems.map(formatProblem).join('\n') + '\n(run `keelhaul check` for suggestions)');
   }
 
   // 2. The platform: reach it, negotiate, fingerprint, profile, probe image (exit 4 on failure).
-  const platform = await connectPlatform(options.target, runId);
+  const platform = await connecting;
   interrupt.client = platform.client;
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);

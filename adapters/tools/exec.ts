@@ -1,6 +1,5 @@
 // External tools: the only module that imports execa (DESIGN.md layout).
 // Every run is bounded in time and output, never uses a shell, and never throws for a non-zero exit.
-import { execa } from 'execa';
 
 export interface ToolResult {
   exitCode: number | null;
@@ -11,6 +10,8 @@ export interface ToolResult {
 }
 
 export async function runTool(file: string, args: string[], options: { timeoutMs?: number; signal?: AbortSignal; input?: string } = {}): Promise<ToolResult> {
+  // Loaded on first use: about 100 ms of start-up that a run seeding nothing never needs.
+  const { execa } = await import('execa');
   const result = await execa(file, args, {
     reject: false,
     timeout: options.timeoutMs ?? 30_000,
