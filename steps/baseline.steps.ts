@@ -6,7 +6,8 @@ import {
   decodeCapabilities, formatMask, fullCapabilityMask, hasCapability, normaliseCapabilityName, parseCapabilityMask,
 } from '../judges/capabilities.js';
 import { isNamespaceKind, judgeNamespace, kernelHasStaticMntNet, parseNamespaceLink } from '../judges/namespaces.js';
-import { BASELINE_PROBE, incompleteProbe, parseProbeOutput, type ProbeFacts } from '../judges/probe.js';
+import type { ProbeFacts } from '../judges/probe.js';
+import { probeContainer } from './isolation.steps.js';
 import { doc } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
@@ -21,21 +22,18 @@ function facts(world: KeelhaulWorld): ProbeFacts {
 }
 
 Given('a container with the platform\'s default settings', doc(
-  'Starts a busybox container with no options (no network) and reads its capabilities, seccomp mode, no_new_privs, namespaces and user mapping from /proc inside it. Identical probes are shared between scenarios of a run.',
+  'Starts a busybox container with no options (no network where the platform allows it) and reads its capabilities, seccomp mode, no_new_privs, namespaces and user mapping from /proc inside it. It is the same probe the other isolation scenarios read, run once per worker and shared.',
   'Given a container with the platform\'s default settings',
 ), async function (this: KeelhaulWorld) {
-  const result = await this.probe(BASELINE_PROBE);
-  if (result.timedOut) throw new Error('the probe container did not finish in time');
-  const probed = parseProbeOutput(result.stdout);
-  const missing = incompleteProbe(probed);
-  if (missing) throw new Error(`${missing} (exit ${result.exitCode}; stderr: ${result.stderr.trim().slice(0, 200)})`);
+  const { report } = await probeContainer(this);
+  const probed = report.values;
   this.state.facts = probed;
   this.observe('CapEff', probed.CapEff);
   this.observe('CapBnd', probed.CapBnd);
   this.observe('Seccomp', probed.Seccomp);
   this.observe('NoNewPrivs', probed.NoNewPrivs);
   this.observe('uid_map', probed.uid_map);
-  this.attach(result.stdout, { mediaType: 'text/plain', fileName: 'probe.txt' });
+  this.attach(Object.entries(probed).map(([k, v]) => `${k}=${v}`).join('\n'), { mediaType: 'text/plain', fileName: 'probe.txt' });
 });
 
 Then('its effective capabilities include none of {string}', doc(

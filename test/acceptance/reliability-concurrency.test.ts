@@ -72,7 +72,8 @@ for (const [engine, host] of [['docker', DOCKER], ['podman', PODMAN]] as const) 
       });
       await Promise.race([lStarted, runL]);
       const labelled = await labelledContainers(host);
-      const lId: string = labelled.find((c: any) => c.Labels['keelhaul.scenario'] === scenarioTag)?.Labels['keelhaul.run'] ?? '';
+      // The sleepers are outline rows: their scenario ID is the tag plus the row number (LONG-...-1).
+      const lId: string = labelled.find((c: any) => String(c.Labels['keelhaul.scenario']).startsWith(`${scenarioTag}-`))?.Labels['keelhaul.run'] ?? '';
       assert.ok(lId, 'the long run started its container');
       const lBefore = await leftovers(host, lId);
       const rs = await runKeelhaul(['run', 'features', '--target', host, '--require', 'steps.mjs'], {
