@@ -20,6 +20,8 @@ WAIT_SECS="${KEELHAUL_ENGINES_WAIT:-60}"
 STOP_SECS=30
 CONTAINERS_CONF=/etc/containers/containers.conf
 PROG="engines.sh"
+# shellcheck source=scripts/lib/daemon.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/daemon.sh"
 
 say() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 die() { printf '%s: error: %s\n' "$PROG" "$*" >&2; exit 1; }
@@ -41,13 +43,6 @@ log_of() { case "$1" in docker) echo "$STATE_DIR/dockerd.log" ;; podman) echo "$
 cmd_of() { case "$1" in docker) echo "dockerd" ;; podman) echo "podman" ;; esac; }
 
 # ping SOCK: true when the socket answers GET /_ping with OK.
-ping_sock() {
-  local sock="$1" out
-  [ -S "$sock" ] || return 1
-  command -v curl >/dev/null 2>&1 || return 1
-  out="$(curl -sS --max-time 3 --unix-socket "$sock" http://localhost/_ping 2>/dev/null)" || return 1
-  [ "$out" = "OK" ]
-}
 
 # our_pid ENGINE: prints the pid of the engine this script started, if it is still alive.
 our_pid() {
@@ -156,19 +151,9 @@ start_podman() {
 
 # stop_ours ENGINE: TERM, bounded wait, then KILL; only for a process this script started.
 stop_ours() {
-  local engine="$1" pid i
+  local engine="$1" pid
   if pid="$(our_pid "$engine")"; then
-    say "stopping $engine (pid $pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < STOP_SECS * 2; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.5
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      say "$engine (pid $pid) ignored TERM for ${STOP_SECS}s; killing"
-      kill -KILL "$pid" 2>/dev/null || true
-      sleep 1
-    fi
+    stop_pid "$engine" "$pid" "$STOP_SECS"
   fi
   # Remove the record only if it still names what was stopped (a concurrent `up` may have re-recorded it).
   if [ -z "${pid:-}" ] || [ "$(tr -dc '0-9' 2>/dev/null <"$(pidfile_of "$engine")")" = "$pid" ]; then
