@@ -4,6 +4,7 @@
 #
 #   scripts/engines.sh up [docker|podman|all]     start what is not already answering (idempotent)
 #   scripts/engines.sh down [docker|podman|all]   stop only what this script started
+#   scripts/engines.sh reset [docker|podman|all]  stop, wipe the engine's state, start it as on a first start
 #   scripts/engines.sh status                     socket, reachable, started-by-us, server version
 #   scripts/engines.sh env                        KEELHAUL_DOCKER_HOST=... / KEELHAUL_PODMAN_HOST=... lines
 #
@@ -30,6 +31,7 @@ usage() {
   cat >&2 <<EOF
 usage: $PROG up [docker|podman|all]
        $PROG down [docker|podman|all]
+       $PROG reset [docker|podman|all]
        $PROG status
        $PROG env
 EOF
@@ -208,6 +210,39 @@ up_one() {
   say "$engine: up on unix://$sock"
 }
 
+# wipe_state ENGINE: what a first start finds: no data root, no exec root, no bridge, no networks,
+# images, containers or volumes. Called only with the engine stopped.
+wipe_state() {
+  case "$1" in
+    docker)
+      wipe_dirs /var/lib/docker /run/docker
+      # docker0 outlives dockerd; a first start creates it (and its IPAM state) anew.
+      if [ -e /sys/class/net/docker0 ]; then ip link del docker0 2>/dev/null || say "warning: could not delete docker0"; fi
+      ;;
+    podman)
+      # Podman's own reset removes containers, pods, images, volumes, networks and storage.
+      command -v podman >/dev/null 2>&1 && podman system reset --force >>"$(log_of podman)" 2>&1 || say "warning: podman system reset failed (log: $(log_of podman))"
+      wipe_dirs /var/lib/containers/storage /run/containers/storage /run/libpod /var/lib/cni/networks
+      ;;
+  esac
+  say "$1: state wiped"
+}
+
+# reset_one ENGINE: only an engine that this script started (or none at all) is reset: a daemon that
+# someone else runs is never stopped or wiped.
+reset_one() {
+  local engine="$1" sock
+  sock="$(sock_of "$engine")"
+  is_debian_root || die "reset needs root on Debian"
+  mkdir -p "$STATE_DIR"
+  if ping_sock "$sock" && ! our_pid "$engine" >/dev/null; then
+    die "$engine on $sock was not started by $PROG: not resetting someone else's engine"
+  fi
+  stop_ours "$engine"
+  wipe_state "$engine"
+  up_one "$engine"
+}
+
 engines_of() {
   case "${1:-all}" in
     all) echo docker podman ;;
@@ -261,6 +296,11 @@ main() {
       for engine in $(engines_of "${1:-all}"); do
         if [ -f "$(pidfile_of "$engine")" ]; then stop_ours "$engine"; else say "$engine: not started by $PROG; left alone"; fi
       done
+      ;;
+    reset)
+      [ $# -le 1 ] || usage
+      [ "$(id -u)" = 0 ] && with_lock
+      for engine in $(engines_of "${1:-all}"); do reset_one "$engine"; done
       ;;
     status) [ $# -eq 0 ] || usage; cmd_status ;;
     env)

@@ -24,3 +24,21 @@ stop_pid() {
   kill -KILL "$pid" 2>/dev/null || true
   sleep 1
 }
+
+# unmount_under DIR: lazily unmount whatever is still mounted at or below DIR (deepest first), so that a
+# wipe of a daemon's state never walks into a container's root filesystem or an overlay.
+unmount_under() {
+  local dir="$1" m
+  awk -v d="$dir" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo | sort -r |
+    while read -r m; do umount -l "$m" 2>/dev/null || say "warning: could not unmount $m"; done
+}
+
+# wipe_dirs DIR...: unmount what is below each, then remove it (never crossing into another filesystem).
+wipe_dirs() {
+  local d
+  for d in "$@"; do
+    case "$d" in /var/lib/* | /run/*) ;; *) say "refusing to wipe $d"; return 1 ;; esac
+    unmount_under "$d"
+    rm -rf --one-file-system "$d"
+  done
+}

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { DOCKER, PODMAN, ROOT, api, labelledContainers, project, reachable, runKeelhaul } from '../helpers/keelhaul.js';
 import { startHijackFixture, type HijackFixture } from '../fixtures/hijack/server.js';
@@ -36,10 +37,19 @@ function scenarios(summary: any, id: string): any[] {
   return summary.scenarios.filter((s: any) => s.id === id || s.id.startsWith(`${id}-`));
 }
 
+// The host's address on Docker's default bridge. A dockerd started for the first time reports only the
+// Subnet in IPAM.Config (the Gateway field appears after a restart), so the address the host really holds
+// is read from the bridge interface itself, and IPAM's Gateway is only a cross-check when present.
 async function gateway(): Promise<string> {
   const { body } = await api(DOCKER, '/networks/bridge');
-  const gw = body?.IPAM?.Config?.[0]?.Gateway;
-  assert.ok(gw, `docker's bridge network has no gateway: ${JSON.stringify(body?.IPAM)}`);
+  const bridge = body?.Options?.['com.docker.network.bridge.name'] ?? 'docker0';
+  // Not os.networkInterfaces(): libuv leaves out an interface without carrier, which docker0 is while no
+  // container is attached to it.
+  const onInterface = /inet (\d+\.\d+\.\d+\.\d+)\//.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', bridge], { encoding: 'utf8' }))?.[1];
+  const declared = body?.IPAM?.Config?.[0]?.Gateway;
+  if (onInterface && declared) assert.equal(onInterface, declared, `${bridge} holds ${onInterface}, IPAM says ${declared}`);
+  const gw = onInterface ?? declared;
+  assert.ok(gw, `docker's bridge ${bridge} has no IPv4 address and IPAM declares no gateway: ${JSON.stringify(body?.IPAM)}`);
   return gw;
 }
 

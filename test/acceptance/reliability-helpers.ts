@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, api, type KeelhaulResult } from '../helpers/keelhaul.js';
+import { ROOT, api, ensureBusybox, type KeelhaulResult } from '../helpers/keelhaul.js';
 
 export const BASELINE = readFileSync(join(ROOT, 'features', 'isolation', 'baseline.feature'), 'utf8');
 
@@ -65,6 +65,7 @@ export async function createForeign(host: string, prefix: string): Promise<Forei
     { name: `keelhaul-rel-${prefix}`, labels: { 'keelhaul.scenario': 'ISO-01', 'keelhaul.note': 'not keelhaul.run' } },
     { name: `${prefix}-runlike`, labels: { 'keelhaul.runner': 'x', 'keelhaul.run-id': 'y', 'keelhaulrun': 'z' } },
   ];
+  await ensureBusybox(host);
   const foreign: Foreign = { containers: [], networks: [], volumes: [] };
   for (const { name, labels } of variants) {
     const c = await api(host, `/containers/create?name=${encodeURIComponent(name)}`, 'POST', {

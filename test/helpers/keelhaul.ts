@@ -1,6 +1,6 @@
 // Runs the real keelhaul binary on throw-away feature folders (cucumber-js's and Playwright's
 // acceptance-test pattern) and reads what it left behind on the platforms.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -103,8 +103,20 @@ export async function labelledContainers(host: string, runId?: string): Promise<
   return Array.isArray(body) ? body : [];
 }
 
+/**
+ * busybox:latest on the engine at `host`, seeded from the static busybox when missing. Tests that create
+ * containers of their own (foreign objects) call it: an engine whose state was just wiped has no image until
+ * a keelhaul run seeds one, and test order must not decide whether a test can start.
+ */
+export async function ensureBusybox(host: string): Promise<void> {
+  const { status } = await api(host, '/images/busybox:latest/json');
+  if (status === 200) return;
+  execFileSync('bash', [join(ROOT, 'test', 'fixtures', 'seed-busybox.sh'), host], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
 /** Start an unlabelled container that keelhaul must never touch; returns its id. */
 export async function foreignContainer(host: string, name: string, labels: Record<string, string> = {}): Promise<string> {
+  await ensureBusybox(host);
   const created = await api(host, `/containers/create?name=${encodeURIComponent(name)}`, 'POST', {
     Image: 'busybox:latest', Cmd: ['sleep', '600'], Labels: labels, HostConfig: { NetworkMode: 'none' },
   });
