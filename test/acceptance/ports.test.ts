@@ -72,7 +72,7 @@ async function podmanNetworkBackend(): Promise<string> {
 }
 
 describe('ports family on Podman', () => {
-  test('no hijack, collisions classified with Podman\'s words, nothing left; a failed collision blocks the first container\'s loopback port', async () => {
+  test('no hijack, collisions classified with Podman\'s words, nothing left; with netavark a failed collision blocks the first container\'s loopback port, with CNI every scenario passes', async () => {
     assert.ok(await reachable(PODMAN), `podman is not reachable at ${PODMAN}`);
     const r = await run(PODMAN);
     const s = byId(r.summary);
