@@ -13,13 +13,21 @@ export interface Bounds {
 export const CONSOLE_BOUNDS: Bounds = { items: 5, chars: 300 };
 
 /**
- * A reason as the console shows it: one line; a list longer than `items` keeps its first items and
- * says how many more there are ("host filesystem visible: /a; /b; /c; /d; /e; +20 more"); anything
- * still longer than `chars` is cut at a word with "… +N chars". Text within the bounds is unchanged.
+ * A reason as the console shows it: one line; a list ("; " or ", " separated, after the first ": ")
+ * longer than `items`, or too long for `chars`, keeps its first items and says how many more there
+ * are ("host filesystem visible: /a; /b; /c; /d; /e; +20 more"); other text longer than `chars` is
+ * cut at a word with "… +N chars". Text within the bounds is unchanged, and "+1 more" is never
+ * shown (it would hide one item behind a label as long as it).
  */
 export function boundReason(reason: string, bounds: Bounds = CONSOLE_BOUNDS): string {
-  let text = reason.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-  text = boundList(text, bounds.items);
+  const text = reason.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  const list = listIn(text);
+  if (list && list.items.length >= 3 && (list.items.length > bounds.items + 1 || text.length > bounds.chars)) {
+    for (let shown = Math.min(bounds.items, list.items.length - 2); shown >= 1; shown--) {
+      const candidate = `${list.prefix}${list.items.slice(0, shown).join(list.separator)}${list.separator}+${list.items.length - shown} more`;
+      if (candidate.length <= bounds.chars) return candidate;
+    }
+  }
   if (text.length <= bounds.chars) return text;
   const cut = text.lastIndexOf(' ', bounds.chars);
   const head = text.slice(0, cut > bounds.chars * 0.6 ? cut : bounds.chars).replace(/[\s,;:]+$/, '');
@@ -27,19 +35,15 @@ export function boundReason(reason: string, bounds: Bounds = CONSOLE_BOUNDS): st
 }
 
 /** The list part of a reason: after the first ": " when there is one, items split on "; " else ", ". */
-function boundList(text: string, max: number): string {
+function listIn(text: string): { prefix: string; items: string[]; separator: string } | undefined {
   const colon = text.indexOf(': ');
   const prefix = colon >= 0 ? text.slice(0, colon + 2) : '';
   const body = colon >= 0 ? text.slice(colon + 2) : text;
   for (const separator of ['; ', ', ']) {
     const items = body.split(separator);
-    if (items.length > max + 1) {
-      // "+1 more" would hide one item behind a label as long as it: only bound from two up.
-      return `${prefix}${items.slice(0, max).join(separator)}${separator}+${items.length - max} more`;
-    }
-    if (items.length > 1) return text;
+    if (items.length > 1) return { prefix, items, separator };
   }
-  return text;
+  return undefined;
 }
 
 /**

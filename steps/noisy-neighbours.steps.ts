@@ -22,7 +22,8 @@ function bounded(hostConfig: Record<string, unknown> = {}): Record<string, unkno
 const IDLE_S = 120;
 
 function progress(world: KeelhaulWorld, message: string): void {
-  process.stderr.write(`keelhaul: ${world.scenarioId}: ${message}\n`);
+  // On a terminal, first wipe the progress line this message would otherwise be glued to (it is redrawn within a second).
+  process.stderr.write(`${process.stderr.isTTY ? '\r\u001b[2K' : ''}keelhaul: ${world.scenarioId}: ${message}\n`);
 }
 
 async function platformInfo(world: KeelhaulWorld): Promise<any> {

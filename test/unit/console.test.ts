@@ -19,9 +19,18 @@ test('a long list in a reason keeps its first items and says how many more', () 
   assert.equal(boundReason(`leaks: ${['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].join(', ')}`), 'leaks: a, b, c, d, e, +3 more');
 });
 
+test('a list too long for the line shows fewer items, and always keeps its "+N more"', () => {
+  const reason = `host filesystem visible, and the container said ${'x'.repeat(120)}: ${mounts.join('; ')}`;
+  const shown = boundReason(reason);
+  assert.ok(shown.length <= 300, shown);
+  const more = Number(/; \+(\d+) more$/.exec(shown)?.[1]);
+  assert.equal(mounts.filter((m) => shown.includes(m)).length + more, 25, shown);
+});
+
 test('a reason within the bounds is unchanged; "+1 more" is never shown', () => {
   const six = `found: ${['a', 'b', 'c', 'd', 'e', 'f'].join('; ')}`;
   assert.equal(boundReason(six), six);
+  assert.equal(boundReason(`found: ${['a', 'b', 'c', 'd', 'e', 'f', 'g'].join('; ')}`), 'found: a; b; c; d; e; +2 more');
   const conformance = 'undeclared divergence: CONF-C1 is divergent: applied differently: inspect says 134217728 where 104857600 was asked';
   assert.equal(boundReason(conformance), conformance);
 });
