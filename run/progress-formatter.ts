@@ -86,7 +86,8 @@ export default class KeelhaulProgressFormatter extends Formatter {
 
   private draw(): void {
     if (!this.inPlace || this.startedAt === 0) return;
-    const columns = (this.stream as { columns?: number }).columns ?? 80;
+    // A terminal that reports no size (0, as a bare pty does) gets 80 columns.
+    const columns = (this.stream as { columns?: number }).columns || 80;
     const line = progressLine({
       done: this.done, total: this.total, running: [...this.running.values()], counts: this.counts, elapsedMs: Date.now() - this.startedAt,
     }, columns, this.colours);

@@ -367,7 +367,10 @@ export function observationsHtml(observations: Record<string, unknown>): Markup 
     let shown: Markup;
     if (isScalar(value)) shown = h`<span class="v">${String(value)}</span>`;
     // A list of plain values (mount paths, capabilities): one item a line, not JSON punctuation.
-    else if (Array.isArray(value) && value.every(isScalar)) shown = value.length === 0 ? h`<span class="muted">none</span>` : h`<ul class="items">${value.map((v) => h`<li>${String(v)}</li>`)}</ul>`;
+    else if (Array.isArray(value) && value.length === 0) shown = h`<span class="muted">none</span>`;
+    // Short words (capability names) read best on one line; longer items (mount paths) one a line.
+    else if (Array.isArray(value) && value.every((v) => isScalar(v) && String(v).length <= 24)) shown = h`<span class="v">${value.map(String).join(', ')}</span>`;
+    else if (Array.isArray(value) && value.every(isScalar)) shown = h`<ul class="items">${value.map((v) => h`<li>${String(v)}</li>`)}</ul>`;
     else shown = h`<pre>${JSON.stringify(value, null, 2)}</pre>`;
     return h`<dt>${key}</dt><dd>${shown}</dd>`;
   })}</dl>`;
@@ -575,7 +578,7 @@ export function renderReport(input: ReportInput): string {
     const t = summary.target;
     return page(`keelhaul: ${t.engine} ${t.version} at ${t.url}: exit ${summary.exitCode}`, h`<header>
 <h1>keelhaul report: ${t.engine} ${t.version} at <code>${t.url}</code></h1>
-<p class="muted">run ${summary.run} · started ${summary.startedAt} · ${seconds(summary.durationMs)} · ${summary.scenarios.length} scenario(s) · profile ${summary.profile} · written ${generatedAt}</p>
+<p class="muted">run ${summary.run} · started ${summary.startedAt} · ${seconds(summary.durationMs)} · ${summary.scenarios.length} scenario(s) · profile ${summary.profile} · written ${generatedAt}${summary.command ? h`<br><code>keelhaul ${shellQuote(summary.command)}</code>` : ''}</p>
 ${verdictHtml(summary)}
 ${nav(summary, '', Boolean(matrix))}
 </header>

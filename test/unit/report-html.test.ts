@@ -44,7 +44,8 @@ test('the h template escapes what it interpolates; only its own markup and raw()
 });
 
 test('observations: scalars inline, plain lists one item a line, anything else as JSON, all escaped', () => {
-  const html = observationsHtml({ text: EVIL, n: 3, mounts: ['/a', EVIL], nested: { k: EVIL } }).html;
+  const html = observationsHtml({ text: EVIL, n: 3, mounts: ['/a', EVIL], caps: ['CHOWN', 'KILL'], nested: { k: EVIL } }).html;
+  assert.match(html, /<dt>caps<\/dt><dd><span class="v">CHOWN, KILL<\/span>/);
   assert.doesNotMatch(html, /<script|<img/);
   assert.match(html, /<dt>n<\/dt><dd><span class="v">3<\/span>/);
   assert.match(html, /<ul class="items"><li>\/a<\/li><li>&lt;script&gt;/);
