@@ -58,8 +58,9 @@ export function runsIn(dir: string): Array<{ summary: RunSummary; dir: string }>
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'summary.json')))
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((e) => ({ summary: readSummary(join(dir, e.name, 'summary.json')), dir: join(dir, e.name) }));
+    .map((e) => ({ summary: readSummary(join(dir, e.name, 'summary.json')), dir: join(dir, e.name) }))
+    // The targets ran one after the other: their start times give the order of the run's --target flags.
+    .sort((a, b) => String(a.summary.startedAt).localeCompare(String(b.summary.startedAt)));
 }
 
 export async function reportCommand(options: ReportCommandOptions): Promise<number> {

@@ -189,5 +189,12 @@ describe('report.html and the console', () => {
     assert.match(multi.stderr, /report of 2 target\(s\): .*multi\/report\.html/);
     const { requests } = pageRequests(join(multi.reportsDir, 'report.html'));
     assert.deepEqual(requests, []);
+    // keelhaul report on such a folder writes the combined page again, targets in the order they ran
+    rmSync(join(multi.reportsDir, 'report.html'));
+    const again = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'report', '--no-allure', '--reports', multi.reportsDir], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /report\.html of 2 targets: /);
+    const rewritten = readFileSync(join(multi.reportsDir, 'report.html'), 'utf8');
+    assert.match(rewritten, /Target 1: <code>unix:\/\/\/var\/run\/docker\.sock<\/code>[\s\S]*Target 2: <code>unix:\/\/\/run\/podman\/podman\.sock<\/code>/);
   });
 });
