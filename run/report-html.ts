@@ -380,13 +380,13 @@ function findingCard(s: Scenario, anchor: string): Markup {
   return h`<article class="card finding" id="${anchor}">
 <h3><span class="id">${s.id}</span> ${s.name}</h3>
 <p class="where">${s.feature} · <code>${s.location}</code> · ${seconds(s.durationMs)} · ${s.tags.join(' ')}</p>
-<p class="reason">${s.reason}</p>
+<p class="reason"><strong>${s.reason}</strong></p>
 <details open><summary>evidence (observations)</summary>${observationsHtml(s.observations)}</details>
 </article>`;
 }
 
 function reasonTable(scenarios: Scenario[]): Markup {
-  return h`<table class="list"><thead><tr><th>ID</th><th>scenario</th><th>reason</th></tr></thead><tbody>${scenarios.map((s) => h`<tr>
+  return h`<table border="1" class="list"><thead><tr><th>ID</th><th>scenario</th><th>reason</th></tr></thead><tbody>${scenarios.map((s) => h`<tr>
 <td class="id">${s.id}</td><td>${s.name}<div class="muted small">${s.feature} · ${seconds(s.durationMs)}</div></td>
 <td><div class="reason">${s.reason}</div>${Object.keys(s.observations ?? {}).length > 0 ? h`<details><summary>observations</summary>${observationsHtml(s.observations)}</details>` : ''}</td></tr>`)}</tbody></table>`;
 }
@@ -401,7 +401,7 @@ function hardeningTable(scenarios: Scenario[], exposed: Set<string>): Markup | u
   const counts = new Map<string, number>();
   for (const s of rows) counts.set(String(s.observations.hardening), (counts.get(String(s.observations.hardening)) ?? 0) + 1);
   return h`<p>Each dangerous option is asked for and classified from inside the container: <b>rejected</b> (refused at create, start or exec), <b>neutralised</b> (started, no effect inside) or <b>effective</b> (a finding on a multi-tenant profile, an exposure otherwise). ${[...counts].map(([c, n]) => h`<span class="pill h-${c}">${n} ${c}</span> `)}</p>
-<table class="list"><thead><tr><th>ID</th><th>classification</th><th>outcome</th><th>option and evidence</th></tr></thead><tbody>${rows.map((s) => h`<tr>
+<table border="1" class="list"><thead><tr><th>ID</th><th>classification</th><th>outcome</th><th>option and evidence</th></tr></thead><tbody>${rows.map((s) => h`<tr>
 <td class="id">${s.id}</td><td><span class="pill h-${String(s.observations.hardening)}">${String(s.observations.hardening)}</span>${exposed.has(s.id) ? h` <span class="small muted">exposure</span>` : ''}</td>
 <td>${pill(s.outcome)}</td><td class="detail">${String(s.observations.hardeningDetail ?? s.name)}</td></tr>`)}</tbody></table>`;
 }
@@ -414,9 +414,9 @@ function durationsHtml(scenarios: Scenario[], wallMs: number): Markup {
   const sorted = [...scenarios].sort((a, b) => b.durationMs - a.durationMs);
   return h`<p class="muted">Wall time ${seconds(wallMs)}; the scenarios' own durations add up to ${seconds(total)}${total > wallMs * 1.05 ? ' (scenarios ran in parallel)' : ''}.</p>
 <h3>Per family</h3>
-<table class="list narrow"><thead><tr><th>family</th><th>scenarios</th><th>time</th><th>share</th></tr></thead><tbody>${families.map((f) => h`<tr><td>${f.family}</td><td class="num">${f.scenarios}</td><td class="num">${seconds(f.durationMs)}</td><td>${bar(f.durationMs / total)} ${Math.round((f.durationMs / total) * 100)}%</td></tr>`)}</tbody></table>
+<table border="1" class="list narrow"><thead><tr><th>family</th><th>scenarios</th><th>time</th><th>share</th></tr></thead><tbody>${families.map((f) => h`<tr><td>${f.family}</td><td class="num">${f.scenarios}</td><td class="num">${seconds(f.durationMs)}</td><td>${bar(f.durationMs / total)} ${Math.round((f.durationMs / total) * 100)}%</td></tr>`)}</tbody></table>
 <details><summary>Per scenario (${scenarios.length}, slowest first)</summary>
-<table class="list narrow"><thead><tr><th>ID</th><th>outcome</th><th>family</th><th>time</th><th></th></tr></thead><tbody>${sorted.map((s) => h`<tr><td class="id">${s.id}</td><td>${pill(s.outcome)}</td><td>${familyOf(s)}</td><td class="num">${seconds(s.durationMs)}</td><td>${bar(s.durationMs / slowest, '#8a94a3')}</td></tr>`)}</tbody></table>
+<table border="1" class="list narrow"><thead><tr><th>ID</th><th>outcome</th><th>family</th><th>time</th><th></th></tr></thead><tbody>${sorted.map((s) => h`<tr><td class="id">${s.id}</td><td>${pill(s.outcome)}</td><td>${familyOf(s)}</td><td class="num">${seconds(s.durationMs)}</td><td>${bar(s.durationMs / slowest, '#8a94a3')}</td></tr>`)}</tbody></table>
 </details>`;
 }
 
@@ -428,7 +428,7 @@ function targetHtml(summary: RunSummary): Markup {
     ['security options', (t.securityOptions ?? []).join(', ') || 'none reported'], ['profile', summary.profile],
     ['run', summary.run], ['started', summary.startedAt], ['duration', seconds(summary.durationMs)],
   ];
-  return h`<table class="kv">${rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => h`<tr><th>${k}</th><td>${String(v)}</td></tr>`)}
+  return h`<table border="1" class="kv">${rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => h`<tr><th>${k}</th><td>${String(v)}</td></tr>`)}
 ${summary.command ? h`<tr><th>command line</th><td><code>keelhaul ${shellQuote(summary.command)}</code></td></tr>` : ''}</table>`;
 }
 
@@ -460,7 +460,7 @@ function runSections(summary: RunSummary, prefix: string, includeMatrix: Matrix 
   }
   if (summary.exposures.length > 0) {
     parts.push(section(`${prefix}exposures`, 'Exposures', summary.exposures.length, h`<p class="muted">What passed only because the profile (${summary.profile}) accepts it.</p>
-<table class="list"><thead><tr><th>ID</th><th>what</th></tr></thead><tbody>${summary.exposures.map((e) => h`<tr><td class="id">${e.id}</td><td>${e.what}</td></tr>`)}</tbody></table>`));
+<table border="1" class="list"><thead><tr><th>ID</th><th>what</th></tr></thead><tbody>${summary.exposures.map((e) => h`<tr><td class="id">${e.id}</td><td>${e.what}</td></tr>`)}</tbody></table>`));
   }
   if (hardening) parts.push(section(`${prefix}hardening`, 'Hardening (rejected / neutralised / effective)', undefined, hardening));
   if (includeMatrix) parts.push(matrixSection(includeMatrix, `${prefix}matrix`));
@@ -490,7 +490,8 @@ function nav(summary: RunSummary, prefix: string, hasMatrix: boolean): Markup {
   if (hasMatrix) links.push([`${prefix}matrix`, 'divergence matrix']);
   if (summary.scenarios.some((s) => chartsFor(s).length > 0)) links.push([`${prefix}resources`, 'noisy-neighbour measurements']);
   links.push([`${prefix}durations`, 'durations'], [`${prefix}target`, 'target and run']);
-  return h`<nav>${links.map(([id, label]) => h`<a href="#${id}">${label}</a>`)}</nav>`;
+  // The separators are text, so the links stay apart where a viewer drops the stylesheet (Jenkins).
+  return h`<nav>${links.map(([id, label], i) => h`${i > 0 ? h`<span class="sep"> · </span>` : ''}<a href="#${id}">${label}</a>`)}</nav>`;
 }
 
 const CSS = `
@@ -502,6 +503,7 @@ h3{font-size:15px;margin:4px 0}
 .count{display:inline-block;min-width:1.4em;padding:0 6px;border-radius:9px;background:#e3e7ed;font-size:13px;text-align:center}
 nav{display:flex;flex-wrap:wrap;gap:4px 14px;margin:8px 0;font-size:13px}
 nav a{color:#2456b8;text-decoration:none}
+nav .sep{display:none}
 .verdict{display:inline-block;padding:6px 12px;border-radius:6px;font-size:15px;margin:4px 0}
 .verdict.ok{background:#dcf5e3;color:#135e2a}.verdict.bad{background:#fcd9d6;color:#9b1c12}
 .pill{display:inline-block;padding:0 7px;border-radius:9px;font-size:12px;font-weight:600;white-space:nowrap}
@@ -520,7 +522,7 @@ dl.obs dt{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;color
 dl.obs dd{margin:0;word-break:break-word}
 ul.items{margin:0;padding-left:18px;max-height:16em;overflow:auto;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 details summary{cursor:pointer;color:#2456b8;font-size:13px}
-table{border-collapse:collapse;background:#fff}
+table{border-collapse:collapse;background:#fff;border:1px solid #d9dee5}
 table.list{width:100%}
 table.narrow{width:auto;min-width:60%}
 th,td{border:1px solid #d9dee5;padding:4px 8px;text-align:left;vertical-align:top}
@@ -585,7 +587,7 @@ ${nav(summary, '', Boolean(matrix))}
 ${runSections(summary, '', matrix)}`);
   }
   const worst = input.runs.map((r) => r.summary.exitCode);
-  const overview = h`<table class="list"><thead><tr><th>target</th><th>engine</th><th>profile</th><th>exit</th><th>outcomes</th><th></th></tr></thead><tbody>${input.runs.map((r, i) => h`<tr>
+  const overview = h`<table border="1" class="list"><thead><tr><th>target</th><th>engine</th><th>profile</th><th>exit</th><th>outcomes</th><th></th></tr></thead><tbody>${input.runs.map((r, i) => h`<tr>
 <td><a href="#t${i + 1}-top"><code>${r.summary.target.url}</code></a></td><td>${r.summary.target.engine} ${r.summary.target.version} (API ${r.summary.target.apiVersion})</td>
 <td>${r.summary.profile}</td><td><b>${r.summary.exitCode}</b> ${exitMeaning(r.summary.exitCode)}</td>
 <td>${OUTCOMES.filter((o) => r.summary.outcomes[o] > 0).map((o) => h`<span class="pill o-${o}">${r.summary.outcomes[o]} ${OUTCOME_LABEL[o]}</span> `)}</td>
