@@ -95,11 +95,13 @@ export function buildProgram(exit: (code: number) => void): Command {
     });
 
   program.command('report')
-    .description('turn the last run\'s Allure results into an HTML report (needs Java: allure-commandline)')
+    .description('(re)write report.html from the last run\'s summary.json; also Allure HTML when Java is here')
     .option('--reports <dir>', 'the reports folder of the run', 'reports')
+    .option('--allure', 'build the Allure HTML report or fail (it needs Java and allure-commandline)')
+    .option('--no-allure', 'only report.html')
     .action(async (opts) => {
-      const { generateReport } = await import('../run/allure-report.js');
-      exit(await generateReport({ reportsDir: opts.reports, stdout: process.stdout }));
+      const { reportCommand } = await import('../run/report-command.js');
+      exit(await reportCommand({ reportsDir: opts.reports, allure: opts.allure, stdout: process.stdout }));
     });
 
   program.command('steps')

@@ -140,8 +140,19 @@ function md(m: Matrix): string {
   return lines.join('\n') + '\n';
 }
 
-function html(m: Matrix): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** The cell colours, shared by divergence-matrix.html and report.html. */
+export const MATRIX_CELL_CSS = `.k-conformant{background:#dcf5e3;color:#135e2a}
+.k-known{background:#dbe9fb;color:#1a4f8f}
+.k-undeclared{background:#fcd9d6;color:#9b1c12}
+.k-out-of-date{background:#ffe7c2;color:#8a4b00}
+.k-not-applicable,.k-absent{background:#f1f2f4;color:#6b7380}
+.k-inconclusive{background:#fff6c9;color:#6b5800}
+.k-error{background:#ead9fb;color:#5b2491}`;
+
+/** The legend and the table (every platform-given text escaped): divergence-matrix.html's body, and report.html's matrix section. */
+export function matrixTableHtml(m: Matrix): string {
   const head = m.columns.map((c, i) => {
     const t = m.totals[i]!;
     return `<th class="col"><div class="tgt">${esc(c.target)}</div><div class="sub">${esc(`${c.engine} ${c.version} · API ${c.apiVersion}`)}</div><div class="sub">profile <b>${esc(c.profile)}</b> · exit <b class="${c.exitCode === 0 ? 'ok' : 'bad'}">${c.exitCode}</b></div><div class="tot"><span class="k-conformant">${t.conformant}✓</span> <span class="k-known">${t.known}≈</span> <span class="k-undeclared">${t.undeclared}✗</span> <span class="k-out-of-date">${t['out-of-date']}⚠</span></div></th>`;
@@ -162,6 +173,14 @@ function html(m: Matrix): string {
     body.push(`<tr><td class="id">${esc(row.check)}</td><td class="what">${esc(row.name)}</td>${cells}</tr>`);
   }
   const legend = LEGEND.map(([kind, label, what]) => `<span class="lg"><span class="sw k-${kind}">${esc(label)}</span> ${esc(what)}</span>`).join('');
+  return `<div class="legend">${legend}</div>
+<table><thead><tr><th>check</th><th>what</th>${head}</tr></thead>
+<tbody>
+${body.join('\n')}
+</tbody></table>`;
+}
+
+function html(m: Matrix): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>keelhaul divergence matrix</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -184,21 +203,11 @@ td.id{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:nowrap}
 td.what{color:#3b4350}
 td.cell{white-space:nowrap;font-weight:600}
 .mark{display:inline-block;width:1em;text-align:center}
-.k-conformant{background:#dcf5e3;color:#135e2a}
-.k-known{background:#dbe9fb;color:#1a4f8f}
-.k-undeclared{background:#fcd9d6;color:#9b1c12}
-.k-out-of-date{background:#ffe7c2;color:#8a4b00}
-.k-not-applicable,.k-absent{background:#f1f2f4;color:#6b7380}
-.k-inconclusive{background:#fff6c9;color:#6b5800}
-.k-error{background:#ead9fb;color:#5b2491}
+${MATRIX_CELL_CSS}
 </style></head><body>
 <h1>Divergence matrix</h1>
 <div class="meta">keelhaul conformance checks (reference: stock Docker) · generated ${esc(m.generatedAt)} · hover a cell for the evidence</div>
-<div class="legend">${legend}</div>
-<table><thead><tr><th>check</th><th>what</th>${head}</tr></thead>
-<tbody>
-${body.join('\n')}
-</tbody></table>
+${matrixTableHtml(m)}
 </body></html>
 `;
 }

@@ -5,10 +5,11 @@
 // judges/outcome.ts.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { EXIT } from '../judges/outcome.js';
 import { UsageError } from '../judges/errors.js';
 import { writeMatrixIfAny } from './matrix.js';
+import { writeReportHtmlOrWarn } from './report-html.js';
 import { packageRoot } from './paths.js';
 import { prepareReportsDir, type RunOptions } from './run.js';
 import { resolveProfileOption, loadProfileFile } from './profiles.js';
@@ -120,6 +121,12 @@ export async function runAgainstTargets(options: MultiTargetOptions): Promise<nu
   }
 
   if (runs.length > 0 && writeMatrixIfAny(reportsDir, runs)) log(`keelhaul: divergence matrix for ${runs.length} target(s): ${join(reportsDir, 'divergence-matrix.html')}`);
+  // One combined report.html, a section per target (each target folder has its own, from its run).
+  const report = runs.length > 0 ? writeReportHtmlOrWarn(reportsDir, {
+    runs: runs.map((r) => ({ summary: r.summary, href: relative(reportsDir, join(r.reportsDir, 'report.html')) })),
+    command: process.argv.slice(2),
+  }, log) : undefined;
+  if (report) log(`keelhaul: report of ${runs.length} target(s): ${report}`);
   const worst = interrupted === 'SIGINT' ? EXIT.sigint : interrupted === 'SIGTERM' ? EXIT.sigterm : worstExitCode(codes);
   options.stdout.write(`keelhaul: ${plan.length} target(s): ${plan.map((p, i) => `${p.target} exit ${codes[i] ?? 'not run'}`).join(', ')}; overall exit ${worst}\n`);
   return worst;

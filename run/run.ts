@@ -17,6 +17,7 @@ import { OutcomeTracker } from './outcome-tracker.js';
 import { loadProfile, resolveProfileOption } from './profiles.js';
 import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js';
 import { writeMatrixIfAny } from './matrix.js';
+import { writeReportHtmlOrWarn } from './report-html.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
 
@@ -121,7 +122,8 @@ export async function runSuite(options: RunOptions): Promise<number> {
     parallel: options.parallel,
     worldParameters: parameters as unknown as Record<string, unknown>,
     formats: {
-      stdout: 'progress',
+      // A progress line on a terminal, plain lines in logs, bounded reasons (run/progress-formatter.ts).
+      stdout: import.meta.resolve('./progress-formatter.js'),
       files: {
         [messagesPath]: 'message',
         [join(reportsDir, 'junit.xml')]: 'junit',
@@ -137,7 +139,9 @@ export async function runSuite(options: RunOptions): Promise<number> {
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
-    writeSummary(buildSummary(summaryBase, tracker, exitCode), reportsDir);
+    const summary = buildSummary(summaryBase, tracker, exitCode);
+    writeSummary(summary, reportsDir);
+    writeReportHtmlOrWarn(reportsDir, { runs: [{ summary }] }, log);
     return exitCode;
   };
   // Always the library the preflight loaded: ES modules run once per process, so loading the
@@ -169,7 +173,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   if (interrupt.exiting) await interrupt.exiting;
   writeSummary(summary, reportsDir);
   writeMatrixIfAny(reportsDir, [summary]);
+  // The same RunSummary object summary.json was written from: one source for both.
+  const report = writeReportHtmlOrWarn(reportsDir, { runs: [{ summary }] }, log);
   printConsoleSummary(summary, options.stdout);
+  if (report) options.stdout.write(`report: ${report}\n`);
   return exitCode;
 }
 
@@ -198,6 +205,7 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
       durationMs: s.durationMs, observations: s.observations, location: `${s.uri}:${s.line}`,
     })),
     exposures: tracker.scenarios.flatMap((s) => s.exposures.map((what) => ({ id: s.id, what }))),
+    command: process.argv.slice(2),
   };
 }
 

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { OUTCOMES, exitMeaning, type Outcome, type OutcomeCounts } from '../judges/outcome.js';
+import { boundReason } from './console.js';
 
 export interface RunSummary {
   run: string;
@@ -14,6 +15,8 @@ export interface RunSummary {
   outcomes: OutcomeCounts;
   scenarios: Array<{ id: string; name: string; feature: string; tags: string[]; outcome: Outcome; reason: string; durationMs: number; observations: Record<string, unknown>; location: string }>;
   exposures: Array<{ id: string; what: string }>;
+  /** The command line after `keelhaul` (report.html shows it; re-running it repeats the run). */
+  command?: string[];
 }
 
 export function writeSummary(summary: RunSummary, reportsDir: string): void {
@@ -30,19 +33,19 @@ export function printConsoleSummary(summary: RunSummary, out: Writable): void {
   lines.push(`keelhaul run ${summary.run} against ${t.url}: ${t.engine} ${t.version} (API ${t.apiVersion}, ${t.os}), profile ${summary.profile}`);
   for (const s of summary.scenarios) {
     if (s.outcome === 'pass') continue;
-    lines.push(`  ${LABELS[s.outcome].padEnd(12)} ${s.id.padEnd(10)} ${s.name}${s.reason ? `: ${s.reason}` : ''}`);
+    lines.push(`  ${LABELS[s.outcome].padEnd(12)} ${s.id.padEnd(10)} ${s.name}${s.reason ? `: ${boundReason(s.reason)}` : ''}`);
   }
   // The hardening family's three-way classification (observation "hardening"), passing or not.
   const hardening = summary.scenarios.filter((s) => typeof s.observations?.hardening === 'string');
   if (hardening.length > 0) {
     lines.push('  hardening (rejected / neutralised / effective):');
     for (const s of hardening) {
-      lines.push(`    ${s.id.padEnd(23)} ${String(s.observations.hardening).padEnd(11)} ${String(s.observations.hardeningDetail ?? s.name).slice(0, 160)}`);
+      lines.push(`    ${s.id.padEnd(23)} ${String(s.observations.hardening).padEnd(11)} ${boundReason(String(s.observations.hardeningDetail ?? s.name), { items: 5, chars: 160 })}`);
     }
   }
   if (summary.exposures.length > 0) {
     lines.push('  exposures (passed only because the profile accepts them):');
-    for (const e of summary.exposures) lines.push(`    ${e.id}: ${e.what}`);
+    for (const e of summary.exposures) lines.push(`    ${e.id}: ${boundReason(e.what)}`);
   }
   const counts = OUTCOMES.map((o) => `${summary.outcomes[o]} ${o}`).join(', ');
   lines.push(`${counts} in ${(summary.durationMs / 1000).toFixed(1)}s`);

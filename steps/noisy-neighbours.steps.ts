@@ -22,7 +22,8 @@ function bounded(hostConfig: Record<string, unknown> = {}): Record<string, unkno
 const IDLE_S = 120;
 
 function progress(world: KeelhaulWorld, message: string): void {
-  process.stderr.write(`keelhaul: ${world.scenarioId}: ${message}\n`);
+  // On a terminal, first wipe the progress line this message would otherwise be glued to (it is redrawn within a second).
+  process.stderr.write(`${process.stderr.isTTY ? '\r\u001b[2K' : ''}keelhaul: ${world.scenarioId}: ${message}\n`);
 }
 
 async function platformInfo(world: KeelhaulWorld): Promise<any> {
@@ -331,7 +332,7 @@ Then('the limited container used no more than its quota plus {int}% and {float} 
   const rates = q.runs.map((r: any) => r.limited.cpuRate);
   if (rates.some((r: unknown) => typeof r !== 'number')) this.inconclusive('the container\'s cgroup CPU accounting (cpuacct.usage / cpu.stat) is unreadable');
   const throttled = q.runs.map((r: any) => r.limited.throttledDelta ?? 0);
-  this.observe('cpuQuota', { quotaCpus: q.cpus, visibleQuotaCpus: q.visible ?? null, rates, medianRate: median(rates), nrThrottledDeltas: throttled, nprocInside: q.nproc ?? null });
+  this.observe('cpuQuota', { quotaCpus: q.cpus, ceilingCpus: round(q.cpus * (1 + percent / 100) + slack, 3), visibleQuotaCpus: q.visible ?? null, rates, medianRate: median(rates), nrThrottledDeltas: throttled, nprocInside: q.nproc ?? null });
   apply(this, judgeQuota({ quotaCpus: q.cpus, rates, throttled, visibleQuota: q.visible, relative: percent / 100, absolute: slack }));
 });
 
@@ -377,7 +378,7 @@ Then('the victim kept at least {int}% of the CPU that it and the neighbour got t
   const f = this.state.fair;
   const shares = f.runs.map((r: any) => round(r.together.victim.iterations / Math.max(1, r.together.victim.iterations + r.together.neighbour.iterations)));
   const flat = f.victimLoops / (f.victimLoops + f.neighbourLoops);
-  this.observe('fairShare', { perTrial: shares, median: round(median(shares)), threadLevelShare: round(flat), victimLoops: f.victimLoops, neighbourLoops: f.neighbourLoops });
+  this.observe('fairShare', { perTrial: shares, median: round(median(shares)), minimum: percent / 100, threadLevelShare: round(flat), victimLoops: f.victimLoops, neighbourLoops: f.neighbourLoops });
   apply(this, judgeFairShare(shares, percent / 100, flat));
 });
 
@@ -387,6 +388,12 @@ Then('the victim\'s throughput beside the neighbour relative to alone is reporte
 ), function (this: KeelhaulWorld) {
   const ratios = this.state.fair.runs.map((r: any) => round(r.together.victim.iterations / Math.max(1, r.alone.iterations)));
   this.observe('contendedOverAlone', { perTrial: ratios, median: round(median(ratios)), aloneIterations: this.state.fair.runs.map((r: any) => r.alone.iterations) });
+  // The CPU each got per trial (cgroup CPU seconds per wall second), for report.html's chart.
+  const rates = (pick: (r: any) => SpinResult) => this.state.fair.runs.map((r: any) => (typeof pick(r).cpuRate === 'number' ? round(pick(r).cpuRate!, 3) : null));
+  this.observe('cpuRates', {
+    victimAlone: rates((r) => r.alone), victimBeside: rates((r) => r.together.victim), neighbourBeside: rates((r) => r.together.neighbour),
+    victimLoops: this.state.fair.victimLoops, neighbourLoops: this.state.fair.neighbourLoops,
+  });
 });
 
 When('containers with CPU shares {int} and {int} both spin on CPU {string} for {int} trials of {int} seconds', doc(
@@ -411,7 +418,7 @@ Then('the heavier container\'s throughput is at least {float} times the lighter 
 ), function (this: KeelhaulWorld, minRatio: number) {
   const w = this.state.weights;
   const ratios = w.runs.map((r: any) => round(r.heavy.iterations / Math.max(1, r.light.iterations), 2));
-  this.observe('sharesRatio', { perTrial: ratios, median: round(median(ratios), 2), nominal: w.heavy / w.light });
+  this.observe('sharesRatio', { perTrial: ratios, median: round(median(ratios), 2), nominal: w.heavy / w.light, minimum: minRatio });
   apply(this, judgeWeights(ratios, minRatio, w.heavy / w.light));
 });
 
@@ -492,7 +499,7 @@ Then('the victim forked all {int} processes', doc(
   'And the victim forked all 20 processes',
 ), function (this: KeelhaulWorld, count: number) {
   const v = this.state.forkVictim;
-  this.observe('victimForks', { forked: v.kv.get('forked') ?? null, error: v.kv.get('fork_err') || null });
+  this.observe('victimForks', { asked: count, forked: v.kv.get('forked') ?? null, error: v.kv.get('fork_err') || null });
   expect(Number(v.kv.get('forked')), `the victim could fork only ${v.kv.get('forked')} of ${count} (${v.kv.get('fork_err')})`).to.equal(count);
 });
 

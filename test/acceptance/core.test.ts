@@ -124,6 +124,7 @@ for (const [engine, host] of ENGINES) {
       assert.equal(r.exitCode, 130, r.stdout + r.stderr);
       assert.match(r.stderr, /SIGINT: cleaning up run/);
       assert.equal(r.summary.exitCode, 130);
+      assert.match(readFileSync(join(r.reportsDir, 'report.html'), 'utf8'), /<b>exit 130<\/b>: interrupted by SIGINT/, 'an interrupted run leaves its report.html too');
       await assertNothingLeft(r.summary);
     });
   });
