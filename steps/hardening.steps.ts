@@ -7,6 +7,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { PlatformRefusal, type ContainerSpec } from '../adapters/platform/docker-client.js';
 import { capabilityBit, decodeCapabilities, fullCapabilityMask, hasCapability, normaliseCapabilityName, parseCapabilityMask } from '../judges/capabilities.js';
 import { componentsFromVersion, evaluateCves } from '../judges/cve-table.js';
+import { evaluateKernelCves } from '../judges/kernel-cve-table.js';
 import { Finding, oneLine } from '../judges/errors.js';
 import {
   cgroupParent, classify, execRuntimeRefusal, limitValue, refusalStage, verdictFor, type Effect, type RefusalStage,
@@ -414,19 +415,35 @@ Then('the default resource limits of a container are reported, and required on a
 });
 
 Then('the engine and runtime versions are compared with known container-escape CVEs', doc(
-  'Compares the engine, containerd and runc versions from /version with a small table of container-escape CVEs (judges/cve-table.ts). A finding when an upstream version is below the fix; a distribution build (e.g. Debian\'s +deb12u1) whose backports are unknown is reported, not failed; inconclusive when no version is reported.',
+  'Compares the engine, containerd and runc versions from /version with a small table of container-escape CVEs (judges/cve-table.ts; CVE-2024-41110 only where /info lists an authorization plugin). A finding when an upstream version is below the fix; a distribution build (e.g. Debian\'s +deb12u1) whose backports are unknown is reported, not failed; inconclusive when no version is reported.',
   'Then the engine and runtime versions are compared with known container-escape CVEs',
 ), function (this: KeelhaulWorld) {
   const components = componentsFromVersion(this.state.version);
   this.observe('components', components);
   if (components.length === 0) this.inconclusive('the platform reports no engine or runtime versions in /version');
-  const results = evaluateCves(components);
+  const authorizationPlugins: string[] = Array.isArray(this.state.info?.Plugins?.Authorization) ? this.state.info.Plugins.Authorization.map(String) : [];
+  const results = evaluateCves(components, undefined, { authorizationPlugins });
   this.observe('cves', results);
   const vulnerable = results.filter((r) => r.status === 'vulnerable');
   const undetermined = results.filter((r) => r.status === 'undetermined');
   for (const r of undetermined) this.expose(`${r.cve} (${r.component} ${r.build}): ${r.why}`);
   if (!components.some((c) => c.component === 'runc')) this.observe('runcNote', 'the runtime version is not reported: runc CVEs cannot be checked');
   if (vulnerable.length > 0) throw new Finding(vulnerable.map((r) => `${r.cve} (${r.component} ${r.build}): ${r.why}`).join('; '));
+});
+
+Then('the kernel release is compared with known container-escape kernel CVEs', doc(
+  'Compares the kernel release from /info (KernelVersion; containers share the host\'s kernel) with a table of container-escape kernel CVEs (judges/kernel-cve-table.ts: Dirty Pipe, CVE-2022-0185, CVE-2022-0492, CVE-2023-0386, CVE-2024-1086). A finding when an upstream release is below the fix of its stable branch; inconclusive, with the reason, when a distribution kernel (Debian 6.1.0-18-amd64, Ubuntu -generic, RHEL .el9) is below an upstream fix, because its number hides the backports; inconclusive when no release is reported.',
+  'Then the kernel release is compared with known container-escape kernel CVEs',
+), function (this: KeelhaulWorld) {
+  const release = String(this.state.info?.KernelVersion ?? this.state.version?.KernelVersion ?? '').trim();
+  if (!release) this.inconclusive('the platform reports no kernel release in /info or /version');
+  this.observe('kernel', release);
+  const results = evaluateKernelCves(release);
+  this.observe('kernelCves', results);
+  const vulnerable = results.filter((r) => r.status === 'vulnerable');
+  if (vulnerable.length > 0) throw new Finding(vulnerable.map((r) => `${r.cve}: ${r.why}`).join('; '));
+  const undetermined = results.filter((r) => r.status === 'undetermined');
+  if (undetermined.length > 0) this.inconclusive(`kernel ${release}: ${undetermined.map((r) => `${r.cve} undetermined (${r.why})`).join('; ')}`);
 });
 
 When('a container publishes a port without naming a host address', doc(

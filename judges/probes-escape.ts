@@ -1,0 +1,146 @@
+// Probes for escapes judged by their precondition, never by exploiting them (ISO-19, ISO-20).
+//
+// ISO-19, CVE-2024-21626: runc before 1.1.12 leaked a host directory descriptor into the container's
+// init, so a working directory of /proc/self/fd/N put the process in a host directory outside its
+// root. The probe container runs only `readlink /proc/self/cwd` and stats "." (metadata, nothing
+// read): a cwd outside the container's root is one whose path, looked up from the container's root,
+// is not the directory it is in (or not a path at all).
+//
+// ISO-20: helpers/keelhaul-syscalls.c asks for system calls the engines' default seccomp profiles
+// forbid, with arguments the kernel rejects before doing anything; EPERM/ENOSYS is a refusal, any
+// other error means the call reached the kernel's argument checks, so no filter stopped it.
+
+export const SYSCALL_HELPER_PATH = '/bin/keelhaul-syscalls';
+
+/** The script ISO-19 runs in a container whose working directory is /proc/self/fd/N. */
+export const CWD_PROBE = [
+  'c=$(readlink /proc/self/cwd 2>&1); echo "cwd=$c"',
+  'echo "dot=$(stat -c %d:%i . 2>&1)"',
+  'echo "named=$(stat -c %d:%i "$c" 2>&1)"',
+  'echo "getcwd=$(pwd -P 2>&1)"',
+  'echo "probe=done"',
+].join('\n');
+
+export interface CwdObservation {
+  fd: number;
+  /** Refused at create or start, with the platform's words. */
+  refused?: string;
+  cwd?: string;
+  outside?: boolean;
+  why: string;
+}
+
+export function judgeCwd(fd: number, stdout: string): CwdObservation {
+  const v: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) v[line.slice(0, eq)] = line.slice(eq + 1).trim();
+  }
+  if (v.probe !== 'done' || v.cwd === undefined) return { fd, why: `the probe did not finish (${stdout.trim().slice(0, 120) || 'no output'})` };
+  const dev = /^\d+:\d+$/;
+  if (!v.cwd.startsWith('/')) return { fd, cwd: v.cwd, outside: true, why: `readlink /proc/self/cwd says "${v.cwd}": not a path in the container` };
+  if (!dev.test(v.dot ?? '')) return { fd, cwd: v.cwd, why: `stat . failed (${v.dot})` };
+  if (v.named !== v.dot) {
+    return { fd, cwd: v.cwd, outside: true, why: `the working directory (${v.dot}) is not "${v.cwd}" as seen from the container's root (${v.named}); getcwd says "${v.getcwd || '(error)'}": it lies outside the container's root` };
+  }
+  return { fd, cwd: v.cwd, outside: false, why: `working directory ${v.cwd}, inside the container` };
+}
+
+/** A platform refusal that is about the working directory (not some unrelated failure). */
+export function refusalIsAboutCwd(message: string): boolean {
+  return /\/proc\/self\/fd|cwd|working dir|workdir|chdir|mkdir|outside of container mount namespace root|not a directory/i.test(message);
+}
+
+// ---- seccomp (ISO-20) -----------------------------------------------------------------------------
+
+export const SECCOMP_PROBE = [
+  `if [ -x ${SYSCALL_HELPER_PATH} ]; then ${SYSCALL_HELPER_PATH}; else echo "sc.helper=absent"; fi`,
+  'echo "Seccomp=$(sed -n "s/^Seccomp:[[:space:]]*//p" /proc/self/status)"',
+].join('\n');
+
+/** Forbidden by both moby's and Podman's (containers/common) default profiles for a default container. */
+export const FORBIDDEN_BY_EVERY_DEFAULT = [
+  'bpf', 'perf_event_open', 'userfaultfd', 'open_by_handle_at', 'clock_settime', 'add_key', 'request_key',
+  'kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module', 'iopl', 'ioperm', 'swapon', 'acct', 'reboot',
+];
+/** Forbidden by moby's default profile, allowed by Podman's (measured on Podman 4.3): reported. */
+export const FORBIDDEN_BY_DOCKER_ONLY = ['keyctl', 'setns', 'unshare', 'mbind', 'process_vm_readv'];
+/** Allowed by moby before 25.0 and by Podman 4.x: reported. */
+export const REPORTED_ONLY = ['io_uring_setup'];
+/** The kernel checks a capability before the arguments: their EPERM proves nothing about the filter. */
+export const CAPABILITY_CHECKED_FIRST = ['kexec_load', 'kexec_file_load', 'init_module', 'finit_module', 'delete_module', 'swapon', 'acct', 'reboot'];
+
+export type SyscallVerdict = 'refused' | 'allowed' | 'refused-or-absent' | 'unknown';
+
+export interface SyscallResult {
+  name: string;
+  errno: number;
+  errnoName: string;
+  verdict: SyscallVerdict;
+  note?: string;
+}
+
+export interface SeccompReport {
+  helper: boolean;
+  finished: boolean;
+  seccompMode?: string;
+  control?: SyscallResult;
+  calls: SyscallResult[];
+}
+
+function classify(name: string, errno: number, errnoName: string): SyscallResult {
+  if (errno === 1) {
+    return CAPABILITY_CHECKED_FIRST.includes(name)
+      ? { name, errno, errnoName, verdict: 'refused', note: 'EPERM; the kernel\'s own capability check answers EPERM too, so this alone does not prove a filter' }
+      : { name, errno, errnoName, verdict: 'refused' };
+  }
+  if (errno === 38) return { name, errno, errnoName, verdict: 'refused-or-absent', note: 'ENOSYS: not in this kernel, or a filter that answers ENOSYS (Podman\'s default answer)' };
+  return { name, errno, errnoName, verdict: 'allowed', note: `${errnoName}: the call reached the kernel's argument checks` };
+}
+
+export function parseSeccompProbe(stdout: string): SeccompReport {
+  const report: SeccompReport = { helper: true, finished: false, calls: [] };
+  for (const line of stdout.split('\n')) {
+    const m = /^sc\.([a-z0-9_]+)=(\S+)(?: (\S+))?$/.exec(line.trim());
+    if (m) {
+      if (m[1] === 'helper' && m[2] === 'absent') report.helper = false;
+      else if (m[1] === 'done') report.finished = true;
+      else {
+        const result = classify(m[1]!, Number(m[2]), m[3] ?? '');
+        if (m[1] === 'control_close') report.control = result;
+        else report.calls.push(result);
+      }
+      continue;
+    }
+    const s = /^Seccomp=(.*)$/.exec(line.trim());
+    if (s) report.seccompMode = s[1]!.trim();
+  }
+  return report;
+}
+
+export interface SeccompJudgement {
+  verdict: 'pass' | 'finding' | 'inconclusive';
+  why: string;
+  allowed: string[];
+  reported: string[];
+}
+
+export function judgeSeccomp(report: SeccompReport): SeccompJudgement {
+  const none = { allowed: [], reported: [] };
+  if (!report.helper) return { verdict: 'inconclusive', why: `the probe image has no ${SYSCALL_HELPER_PATH}`, ...none };
+  if (!report.finished) return { verdict: 'inconclusive', why: 'the syscall helper did not finish', ...none };
+  // The helper's own control: close(-1) is allowed everywhere and must say EBADF.
+  if (!report.control || report.control.errno !== 9) return { verdict: 'inconclusive', why: `the control call close(-1) answered ${report.control?.errnoName || 'nothing'}, not EBADF: the helper's answers mean nothing here`, ...none };
+  const allowed = report.calls.filter((c) => FORBIDDEN_BY_EVERY_DEFAULT.includes(c.name) && c.verdict === 'allowed').map((c) => `${c.name} (${c.errnoName})`);
+  const reported = report.calls.filter((c) => !FORBIDDEN_BY_EVERY_DEFAULT.includes(c.name) && c.verdict === 'allowed').map((c) => `${c.name} (${c.errnoName})`);
+  const judged = report.calls.filter((c) => FORBIDDEN_BY_EVERY_DEFAULT.includes(c.name));
+  if (judged.length === 0) return { verdict: 'inconclusive', why: 'the helper reported none of the forbidden calls', allowed, reported };
+  if (allowed.length > 0) {
+    return { verdict: 'finding', why: `the seccomp filter (Seccomp: ${report.seccompMode ?? '?'}) let through calls every engine's default profile forbids: ${allowed.join(', ')}`, allowed, reported };
+  }
+  // A filter must be seen refusing (EPERM) at least one call that, unfiltered, reaches the kernel's
+  // argument checks: ENOSYS may be a missing syscall, and a capability-checked call's EPERM the kernel's.
+  const proof = judged.filter((c) => c.verdict === 'refused' && !CAPABILITY_CHECKED_FIRST.includes(c.name));
+  if (proof.length === 0) return { verdict: 'inconclusive', why: 'no forbidden call was refused with EPERM where only a filter answers EPERM (the rest were ENOSYS, or capability-checked): no sign of the filter itself', allowed, reported };
+  return { verdict: 'pass', why: `refused: ${proof.map((c) => `${c.name} (${c.errnoName})`).join(', ')}`, allowed, reported };
+}

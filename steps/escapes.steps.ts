@@ -1,0 +1,69 @@
+// Escapes judged by their precondition (ISO-19, ISO-20): a working directory through a leaked
+// descriptor (CVE-2024-21626) and what the seccomp filter really blocks. The judges are in
+// judges/probes-escape.ts; nothing here exploits anything.
+import { Then, When } from '@cucumber/cucumber';
+import { PlatformRefusal } from '../adapters/platform/docker-client.js';
+import { Finding } from '../judges/errors.js';
+import {
+  CWD_PROBE, SECCOMP_PROBE, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
+} from '../judges/probes-escape.js';
+import { doc } from '../support/step-docs.js';
+import type { KeelhaulWorld } from '../support/world.js';
+
+When('containers are started with their working directory at {string} for N from {int} to {int}', doc(
+  'Starts one container per N (bounded: at most 16) whose WorkingDir is the path with N substituted, running only `readlink /proc/self/cwd` and a stat of "." (metadata, nothing read). Under runc before 1.1.12 (CVE-2024-21626) a leaked host descriptor made that working directory a host directory. The platform\'s refusal at create or start is recorded with its words.',
+  'When containers are started with their working directory at "/proc/self/fd/N" for N from 3 to 9',
+  120_000,
+), async function (this: KeelhaulWorld, pattern: string, from: number, to: number) {
+  if (!pattern.includes('N')) throw new Error(`"${pattern}" has no N to substitute`);
+  if (to < from || to - from > 15) throw new Error(`N from ${from} to ${to}: give at most 16 values, in order`);
+  const observed: CwdObservation[] = [];
+  for (let fd = from; fd <= to; fd++) {
+    const workingDir = pattern.replace('N', String(fd));
+    try {
+      const result = await this.runContainer({ cmd: ['sh', '-c', CWD_PROBE], workingDir, hostConfig: { NetworkMode: this.probeNetworkMode } });
+      observed.push(result.timedOut ? { fd, why: 'the container did not finish in time' } : judgeCwd(fd, result.stdout + (result.stderr ? `\n${result.stderr}` : '')));
+    } catch (error) {
+      if (!(error instanceof PlatformRefusal)) throw error;
+      // Refused for the working directory is the defended outcome; refused for anything else says nothing.
+      if (!refusalIsAboutCwd(error.rawMessage)) throw error;
+      observed.push({ fd, refused: error.rawMessage.slice(0, 300), why: 'refused at create or start' });
+    }
+  }
+  this.state.cwdObservations = observed;
+  this.observe('workingDirectories', observed);
+});
+
+Then('each was refused or ran in a working directory inside its own root', doc(
+  'A finding for any container whose working directory lies outside its root filesystem (the path /proc/self/cwd names is not the directory it is in, as seen from the container\'s root): the precondition of CVE-2024-21626. Refused at start, or a working directory inside the container, passes. Inconclusive if a probe could not tell.',
+  'Then each was refused or ran in a working directory inside its own root',
+), function (this: KeelhaulWorld) {
+  const observed = this.state.cwdObservations as CwdObservation[] | undefined;
+  if (!observed) throw new Error('start the scenario with "When containers are started with their working directory at ..."');
+  const outside = observed.filter((o) => o.outside === true);
+  if (outside.length > 0) {
+    throw new Finding(`a container's working directory is outside its root (the CVE-2024-21626 precondition): ${outside.map((o) => `fd ${o.fd}: ${o.why}`).join('; ')}`);
+  }
+  const unknown = observed.filter((o) => !o.refused && o.outside === undefined);
+  if (unknown.length > 0) this.inconclusive(`could not tell where the working directory was: ${unknown.map((o) => `fd ${o.fd}: ${o.why}`).join('; ')}`);
+  this.observe('workingDirectoryVerdict', observed.map((o) => `fd ${o.fd}: ${o.refused ? `refused (${o.refused.slice(0, 120)})` : o.why}`));
+});
+
+Then('a default container\'s seccomp filter refuses the system calls every engine\'s default profile forbids', doc(
+  `Runs ${SYSCALL_HELPER_PATH} (built from helpers/keelhaul-syscalls.c into the probe image when keelhaul seeds it) in a default container: it calls bpf, perf_event_open, userfaultfd, open_by_handle_at, clock_settime, add_key, request_key, kexec_load, init_module and others with arguments the kernel rejects before doing anything. EPERM is a refusal; EINVAL/EFAULT/EBADF means the call reached the kernel's argument checks, so no filter stopped it: a finding. ENOSYS is reported as "refused or not in this kernel". Calls Docker forbids but Podman allows (keyctl, setns, unshare, mbind, process_vm_readv) and io_uring_setup are reported. Inconclusive, with the reason, where the probe image has no helper.`,
+  'Then a default container\'s seccomp filter refuses the system calls every engine\'s default profile forbids',
+), async function (this: KeelhaulWorld) {
+  const result = await this.probe(SECCOMP_PROBE);
+  if (result.timedOut) throw new Error('the seccomp probe container did not finish in time');
+  const report = parseSeccompProbe(result.stdout);
+  this.observe('seccompMode', report.seccompMode);
+  this.observe('syscalls', report.calls.map((c) => `${c.name}=${c.errnoName}${c.verdict === 'allowed' ? ' (allowed)' : c.verdict === 'refused-or-absent' ? ' (refused or not in this kernel)' : ''}`));
+  const judgement = judgeSeccomp(report);
+  if (judgement.reported.length > 0) this.observe('allowedButNotJudged', judgement.reported);
+  if (judgement.verdict === 'inconclusive') {
+    this.inconclusive(report.helper ? judgement.why
+      : `${judgement.why} (image ${this.image}): keelhaul adds it when it seeds the busybox image where gcc -static and libc6-dev are available, and the keelhaul image ships it; an image that was pulled or seeded earlier has none (re-seed: test/fixtures/seed-busybox.sh HOST --force, or remove the image)`);
+  }
+  if (judgement.verdict === 'finding') throw new Finding(judgement.why);
+  this.observe('seccompRefused', judgement.why);
+});
