@@ -109,9 +109,29 @@ describe('hardening family', () => {
     assert.match(r.stdout, /HARD-02-SYS-ADMIN\s+neutralised/);
   });
 
+  test('HARD-18: an old upstream kernel is a finding, a distribution kernel is inconclusive with the reason', async () => {
+    const old = await startTritonFixture({ upstreamSocket: DOCKER.replace(/^unix:\/\//, ''), listen: { host: '127.0.0.1', port: 0 }, kernelVersion: '5.10.101' });
+    try {
+      const r = await run(old.url, [POSTURE], '@HARD-18', ['--profile', 'triton'], DOCKER);
+      assert.equal(r.exitCode, 1, r.stdout);
+      assert.match(scenario(r.summary, 'HARD-18').reason, /CVE-2022-0847: kernel 5\.10\.101 is below the fix .*Dirty Pipe/);
+    } finally {
+      await old.close();
+    }
+    const r = await run(triton!.url, [POSTURE], '@HARD-18', ['--profile', 'triton'], DOCKER);
+    assert.equal(r.exitCode, 0, r.stdout);
+    const s = scenario(r.summary, 'HARD-18');
+    assert.equal(s.outcome, 'inconclusive');
+    assert.match(s.reason, /3\.12\.0-1-amd64 is a Debian\/Ubuntu ABI release.*backport status unknown/);
+  });
+
   test('daemon posture: reported on Docker; user namespaces promised by the profile fail on stock Docker and pass on hardened', async () => {
-    const stock = await run(DOCKER, [POSTURE], '@HARD-14 or @HARD-17');
+    const stock = await run(DOCKER, [POSTURE], '@HARD-14 or @HARD-17 or @HARD-18');
     assert.equal(stock.exitCode, 0, stock.stdout);
+    // This machine's kernel (6.18.44-fc-v669) carries its full stable version and is above every fix.
+    const kernel = scenario(stock.summary, 'HARD-18');
+    assert.equal(kernel.outcome, 'pass', JSON.stringify(kernel));
+    assert.equal(kernel.observations.kernelCves.length, 5);
     const posture = scenario(stock.summary, 'HARD-14').observations.posture;
     assert.ok(posture.securityOptions.some((o: string) => o.startsWith('name=seccomp')), JSON.stringify(posture));
     const cves = scenario(stock.summary, 'HARD-17').observations.cves as any[];

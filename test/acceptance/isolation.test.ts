@@ -13,7 +13,7 @@ import { withPlant } from '../helpers/fixtures.js';
 
 // This issue's feature files plus the baseline (ISO-01/02); ISO-13..15 (network.feature) belong to
 // the ports and network tests.
-const FAMILY = ['baseline', 'siblings', 'host', 'exposure', 'deep'].map((f) => join(ROOT, 'features', 'isolation', `${f}.feature`));
+const FAMILY = ['baseline', 'siblings', 'host', 'exposure', 'deep', 'escapes'].map((f) => join(ROOT, 'features', 'isolation', `${f}.feature`));
 const NOT_DEEP = 'not @deep and not @slow';
 /** Naming @deep opts in to the active probes (run.ts leaves them out otherwise). */
 const WITH_DEEP = 'not @slow or @deep';
@@ -39,7 +39,7 @@ describe('isolation family on clean engines', () => {
       const r = await run(host, WITH_DEEP);
       assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
       const ids = new Set(r.summary.scenarios.map((s: any) => s.id));
-      for (const id of ['ISO-10-DEEP', 'ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18']) {
+      for (const id of ['ISO-10-DEEP', 'ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18', 'ISO-19', 'ISO-20']) {
         assert.ok(ids.has(id), `${id} ran`);
       }
       assert.deepEqual(outcomes(r.summary).error ?? [], []);
@@ -87,13 +87,20 @@ const GROUPS: Expectation[][] = [
     { plant: 'host-uts', id: 'ISO-03', reason: /share namespaces: uts/ },
     { plant: 'cap-all', id: 'ISO-01', reason: /holds SYS_ADMIN, SYS_MODULE, SYS_PTRACE/ },
   ],
+  // Issue 14: inheritable capabilities (the sign of CVE-2022-24769/29162), a seccomp filter that blocks
+  // nothing (still "Seccomp: 2"), and a working directory outside the container's root (CVE-2024-21626).
+  [
+    { plant: 'inheritable-caps', id: 'ISO-01', reason: /CapInh 0x0*a80425fb .*CVE-2022-24769/ },
+    { plant: 'allow-all-seccomp', id: 'ISO-20', reason: /Seccomp: 2\) let through .*bpf \(EINVAL\).*perf_event_open \(EFAULT\)/ },
+    { plant: 'cwd-outside-root', id: 'ISO-19', reason: /outside its root \(the CVE-2024-21626 precondition\): fd 3/ },
+  ],
   // With both, the calls themselves go through: ISO-10 sees setns, sethostname and mount allowed.
   [
     { plant: 'cap-sys-admin', id: 'ISO-10', reason: /allowed to join another namespace.*change the hostname.*mount a filesystem/ },
     { plant: 'cap-sys-admin', id: 'ISO-10-DEEP', reason: /mounted a tmpfs/ },
   ],
 ];
-const COMBINED: Record<number, string> = { 5: 'cap-sys-admin,no-seccomp' };
+const COMBINED: Record<number, string> = { 6: 'cap-sys-admin,no-seccomp' };
 
 describe('isolation family on the weak fixture daemon', () => {
   test('passes with nothing planted', async () => {

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd } from '../../judges/probes-escape.js';
+
+test('ISO-19: a working directory is outside the root when its path, seen from the root, is another directory', () => {
+  // Measured on the weak fixture with the cwd-outside-root plant: a detached host directory.
+  const outside = judgeCwd(7, 'cwd=/\ndot=65024:16638334\nnamed=90:1515710\ngetcwd=\nprobe=done\n');
+  assert.equal(outside.outside, true);
+  assert.match(outside.why, /outside the container's root/);
+  // What a vulnerable runc gives: the host's /sys/fs/cgroup, which the container also has, as another directory.
+  assert.equal(judgeCwd(7, 'cwd=/sys/fs/cgroup\ndot=25:1\nnamed=31:1\ngetcwd=(unreachable)/sys/fs/cgroup\nprobe=done').outside, true);
+  assert.equal(judgeCwd(7, 'cwd=(unreachable)/x\ndot=1:2\nnamed=x\nprobe=done').outside, true);
+  assert.equal(judgeCwd(4, 'cwd=/proc/self/fd/4\ndot=5:9\nnamed=5:9\ngetcwd=/\nprobe=done').outside, false);
+  assert.equal(judgeCwd(4, 'sh: cannot run').outside, undefined, 'an unfinished probe is no verdict');
+});
+
+test('ISO-19: only a refusal about the working directory counts as refused', () => {
+  assert.ok(refusalIsAboutCwd('OCI runtime create failed: runc create failed: unable to start container process: error during container init: mkdir /proc/self/fd/7: not a directory: unknown'));
+  assert.ok(refusalIsAboutCwd('current working directory is outside of container mount namespace root -- possible container breakout detected'));
+  assert.ok(!refusalIsAboutCwd('No such image: busybox:latest'));
+});
+
+const ALLOW_ALL = `sc.control_close=9 EBADF
+sc.bpf=22 EINVAL
+sc.keyctl=95 EOPNOTSUPP
+sc.add_key=14 EFAULT
+sc.perf_event_open=14 EFAULT
+sc.userfaultfd=22 EINVAL
+sc.kexec_load=38 ENOSYS
+sc.swapon=1 EPERM
+sc.done=1
+Seccomp=2`;
+const DOCKER_DEFAULT = `sc.control_close=9 EBADF
+sc.bpf=1 EPERM
+sc.keyctl=1 EPERM
+sc.add_key=1 EPERM
+sc.perf_event_open=1 EPERM
+sc.userfaultfd=1 EPERM
+sc.io_uring_setup=14 EFAULT
+sc.kexec_load=1 EPERM
+sc.swapon=1 EPERM
+sc.done=1
+Seccomp=2`;
+
+test('ISO-20: a filter that blocks nothing is a finding although Seccomp says 2 (vacuous pass 4)', () => {
+  const j = judgeSeccomp(parseSeccompProbe(ALLOW_ALL));
+  assert.equal(j.verdict, 'finding');
+  assert.match(j.why, /Seccomp: 2\) let through .*bpf \(EINVAL\), add_key \(EFAULT\), perf_event_open \(EFAULT\), userfaultfd \(EINVAL\)/);
+  assert.deepEqual(j.reported, ['keyctl (EOPNOTSUPP)']);
+});
+
+test('ISO-20: Docker\'s default profile passes; io_uring_setup is reported, not judged', () => {
+  const j = judgeSeccomp(parseSeccompProbe(DOCKER_DEFAULT));
+  assert.equal(j.verdict, 'pass');
+  assert.deepEqual(j.reported, ['io_uring_setup (EFAULT)']);
+});
+
+test('ISO-20: no helper, a broken control, or refusals only where the kernel checks capabilities first: inconclusive', () => {
+  assert.equal(judgeSeccomp(parseSeccompProbe('sc.helper=absent\nSeccomp=2')).verdict, 'inconclusive');
+  assert.match(judgeSeccomp(parseSeccompProbe('sc.helper=absent\nSeccomp=2')).why, /no \/bin\/keelhaul-syscalls/);
+  assert.equal(judgeSeccomp(parseSeccompProbe(DOCKER_DEFAULT.replace('sc.control_close=9 EBADF', 'sc.control_close=1 EPERM'))).verdict, 'inconclusive');
+  assert.equal(judgeSeccomp(parseSeccompProbe(DOCKER_DEFAULT.replace('sc.done=1', ''))).verdict, 'inconclusive');
+  const onlyCapChecked = 'sc.control_close=9 EBADF\nsc.bpf=38 ENOSYS\nsc.kexec_load=1 EPERM\nsc.swapon=1 EPERM\nsc.done=1';
+  assert.equal(judgeSeccomp(parseSeccompProbe(onlyCapChecked)).verdict, 'inconclusive');
+});
