@@ -144,3 +144,52 @@ export function judgeSeccomp(report: SeccompReport): SeccompJudgement {
   if (proof.length === 0) return { verdict: 'inconclusive', why: 'no forbidden call was refused with EPERM where only a filter answers EPERM (the rest were ENOSYS, or capability-checked): no sign of the filter itself', allowed, reported };
   return { verdict: 'pass', why: `refused: ${proof.map((c) => `${c.name} (${c.errnoName})`).join(', ')}`, allowed, reported };
 }
+
+// ---- platform-injected secrets (ISO-21) -----------------------------------------------------------
+
+/**
+ * Names of the variables in the probe's own environment and in pid 1's (/proc/1/environ), each with
+ * ":tokenlike" when its value looks like a credential (24+ characters of a token alphabet). Values
+ * never leave the container: a report must not carry a secret it found.
+ */
+export const ENV_PROBE = [
+  'tl=\'{ n = index($0, "="); if (n == 0) next; k = substr($0, 1, n - 1); v = substr($0, n + 1); t = (length(v) >= 24 && v ~ /^[A-Za-z0-9+\\/=_.-]+$/) ? "tokenlike" : ""; print k ":" t }\'',
+  'echo "envself=$(env | awk "$tl" | tr \'\\n\' \' \')"',
+  'echo "envinit=$(tr \'\\0\' \'\\n\' < /proc/1/environ 2>/dev/null | awk "$tl" | tr \'\\n\' \' \')"',
+  'echo "probe=done"',
+].join('\n');
+
+/** What engines set in every container (Docker: PATH, HOSTNAME, HOME; Podman adds container, TERM) and the shell's own. */
+export const ENGINE_ENV = ['PATH', 'HOSTNAME', 'HOME', 'TERM', 'container', 'PWD', 'OLDPWD', 'SHLVL', '_', 'tl'];
+const CREDENTIAL_NAME = /SECRET|TOKEN|PASSW|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH|SESSION|COOKIE|^AWS_|^AZURE_|^GOOGLE_|^GCP_|^VAULT_|^KUBERNETES_SERVICE|^DOCKER_AUTH|^NPM_TOKEN|^GITHUB_/i;
+
+export interface EnvJudgement {
+  finished: boolean;
+  /** How many variable names were read in all: none means nothing was looked at. */
+  seen: number;
+  unexpected: string[];
+  credentials: string[];
+}
+
+/** `imageEnv`: the names the image itself sets (Config.Env); `set`: the names keelhaul asked for. */
+export function judgeEnv(stdout: string, imageEnv: string[], set: string[] = []): EnvJudgement {
+  const v: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) v[line.slice(0, eq)] = line.slice(eq + 1).trim();
+  }
+  const expected = new Set([...ENGINE_ENV, ...imageEnv, ...set]);
+  const unexpected = new Set<string>();
+  const credentials = new Set<string>();
+  let seen = 0;
+  for (const [where, text] of [['env', v.envself ?? ''], ['/proc/1/environ', v.envinit ?? '']] as const) {
+    for (const item of text.split(/\s+/).filter(Boolean)) {
+      const [name, flag] = [item.slice(0, item.lastIndexOf(':')), item.slice(item.lastIndexOf(':') + 1)];
+      if (name) seen++;
+      if (!name || expected.has(name)) continue;
+      unexpected.add(`${name} (${where})`);
+      if (CREDENTIAL_NAME.test(name) || flag === 'tokenlike') credentials.add(`${name}${flag === 'tokenlike' ? ' (a token-like value)' : ''}`);
+    }
+  }
+  return { finished: v.probe === 'done', seen, unexpected: [...unexpected], credentials: [...credentials] };
+}

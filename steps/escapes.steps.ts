@@ -5,7 +5,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { PlatformRefusal } from '../adapters/platform/docker-client.js';
 import { Finding } from '../judges/errors.js';
 import {
-  CWD_PROBE, SECCOMP_PROBE, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
+  CWD_PROBE, ENV_PROBE, SECCOMP_PROBE, judgeEnv, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
 } from '../judges/probes-escape.js';
 import { doc } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
@@ -66,4 +66,20 @@ Then('a default container\'s seccomp filter refuses the system calls every engin
   }
   if (judgement.verdict === 'finding') throw new Finding(judgement.why);
   this.observe('seccompRefused', judgement.why);
+});
+
+Then('no credentials appear in a default container\'s environment that keelhaul did not set', doc(
+  'Reads the variable names of a default container\'s environment and of its pid 1 (/proc/1/environ), never their values, and compares them with what keelhaul set (nothing), what the image sets (Config.Env) and what engines always set (PATH, HOSTNAME, HOME, TERM, container). A finding for an unexpected variable that looks like a credential (SECRET, TOKEN, PASSWORD, *_KEY, AWS_*, ... or a 24+ character token-like value): a platform that injects secrets into every container hands them to every image. Other unexpected variables are recorded.',
+  'Then no credentials appear in a default container\'s environment that keelhaul did not set',
+), async function (this: KeelhaulWorld) {
+  const result = await this.probe(ENV_PROBE);
+  if (result.timedOut) throw new Error('the environment probe did not finish in time');
+  const image = await this.platform.raw({ method: 'GET', path: `/images/${encodeURIComponent(this.image)}/json`, signal: this.signal });
+  const imageEnv: string[] = image.status === 200 ? ((image.json() as any)?.Config?.Env ?? []).map((e: string) => String(e).split('=')[0]) : [];
+  if (image.status !== 200) this.observe('imageEnvNote', `GET /images/${this.image}/json answered ${image.status}: the image's own variables are unknown`);
+  const judged = judgeEnv(result.stdout, imageEnv);
+  if (!judged.finished) throw new Error(`the environment probe did not finish (exit ${result.exitCode}; ${result.stderr.trim().slice(0, 200)})`);
+  if (judged.seen === 0) this.inconclusive('no variable could be read from env or /proc/1/environ: nothing was looked at');
+  this.observe('unexpectedVariables', judged.unexpected);
+  if (judged.credentials.length > 0) throw new Finding(`a default container gets credentials-looking variables it did not ask for: ${judged.credentials.join(', ')} (names only; values are not recorded)`);
 });

@@ -31,6 +31,10 @@ interface DangerousOption {
   request(ctx: Context): { hostConfig: Record<string, unknown>; env?: string[] } | string;
   /** Judge the effect from the probe inside the container that got it. */
   effect(p: Probed, ctx: Context): Effect;
+  /** Objects the request needs first (a volume); created and tracked for removal at scenario end. */
+  prepare?(ctx: Context): Promise<void>;
+  /** A refusal matching this says the host lacks the thing asked for, not that the platform refused it. */
+  absentWhen?: RegExp;
 }
 
 const HOST_DIR = '/keelhaul-host';
@@ -214,7 +218,37 @@ const OPTIONS: Record<string, DangerousOption> = {
   },
 };
 
+// HARD-03: any host path, asked for read-only through Mounts (a missing source is an error there,
+// never a directory created on the host as Binds would).
+function hostPathThroughMounts(path: string): DangerousOption {
+  return {
+    request: () => ({ hostConfig: { Mounts: [{ Type: 'bind', Source: path, Target: HOST_DIR, ReadOnly: true }] }, env: [`KEELHAUL_HOSTDIR=${HOST_DIR}`] }),
+    effect: bindEffect(`the host's ${path}`),
+    absentWhen: /bind source path does not exist|no such file or directory|not found/i,
+  };
+}
+
+// HARD-03-VOLUME: a named volume of the local driver whose options bind a host directory: the route
+// that policies checking only Binds and Mounts of type bind miss. Created per scenario, removed at its end.
+function hostPathThroughVolume(path: string): DangerousOption {
+  let volume = '';
+  return {
+    prepare: async ({ world }) => {
+      volume = `keelhaul-bind-${world.parameters.runId.slice(0, 12)}-${Math.random().toString(36).slice(2, 8)}`;
+      const name = await world.platform.createVolume(volume, world.scenarioId, { driver: 'local', driverOpts: { type: 'none', o: 'bind', device: path } });
+      world.resources.track('volume', name);
+      volume = name;
+    },
+    request: () => ({ hostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: HOST_DIR, ReadOnly: true }] }, env: [`KEELHAUL_HOSTDIR=${HOST_DIR}`] }),
+    effect: bindEffect(`the host's ${path} (through a local volume with type=none,o=bind)`),
+  };
+}
+
 function optionFor(name: string): DangerousOption {
+  const hostPath = /^the host's (\/[\w./-]*) mounted read-only through Mounts$/.exec(name);
+  if (hostPath) return hostPathThroughMounts(hostPath[1]!);
+  const volumePath = /^the host's (\/[\w./-]*) through a local volume bound to it$/.exec(name);
+  if (volumePath) return hostPathThroughVolume(volumePath[1]!);
   const cap = /^the ([A-Z_]+) capability added$/.exec(name);
   if (cap) {
     const capName = normaliseCapabilityName(cap[1]!);
@@ -250,7 +284,7 @@ function record(world: KeelhaulWorld, outcome: Outcome): void {
 }
 
 When('a container is requested with {string}', doc(
-  'Asks the API for a container with one dangerous option (see the feature files for the list: privileged mode, "the SYS_ADMIN capability added", host binds, host namespaces, disabled seccomp/LSM, devices, cgroup parent, a host sysctl, OOM opt-outs, shared propagation) and, if it starts, probes it from the inside. A refusal at create or start is recorded with its raw message.',
+  'Asks the API for a container with one dangerous option (see the feature files for the list: privileged mode, "the SYS_ADMIN capability added", host binds, "the host\'s /dev mounted read-only through Mounts", "the host\'s /etc through a local volume bound to it" (created first, removed at the end), host namespaces, disabled seccomp/LSM, devices, cgroup parent, a host sysctl, OOM opt-outs, shared propagation) and, if it starts, probes it from the inside. A refusal at create or start is recorded with its raw message.',
   'When a container is requested with "the SYS_ADMIN capability added"',
   90_000,
 ), async function (this: KeelhaulWorld, name: string) {
@@ -258,6 +292,16 @@ When('a container is requested with {string}', doc(
   const baseline = await probeContainer(this);
   const ctx: Context = { world: this, baseline };
   option.precheck?.(ctx);
+  if (option.prepare) {
+    try {
+      await option.prepare(ctx);
+    } catch (error) {
+      if (!(error instanceof PlatformRefusal || (error as Error)?.name === 'PlatformRefusal')) throw error;
+      const refusal = error as PlatformRefusal;
+      record(this, { option: name, refusal: { stage: 'create', message: refusal.rawMessage || oneLine(refusal) } });
+      return;
+    }
+  }
   const request = option.request(ctx);
   if (typeof request === 'string') this.inconclusive(request);
   // Same network as the baseline probe, so that only the dangerous option differs between the two.
@@ -269,6 +313,7 @@ When('a container is requested with {string}', doc(
   } catch (error) {
     if (error instanceof PlatformRefusal || (error as Error)?.name === 'PlatformRefusal') {
       const refusal = error as PlatformRefusal;
+      if (option.absentWhen?.test(refusal.rawMessage)) this.notApplicable(`${name}: the host has no such path (${refusal.rawMessage.slice(0, 200)})`);
       record(this, { option: name, request: request.hostConfig, refusal: { stage: refusalStage(refusal.message), message: refusal.rawMessage || oneLine(refusal) } });
       return;
     }

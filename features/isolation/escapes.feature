@@ -17,6 +17,9 @@ Feature: Known escapes are judged by their precondition, never exploited
     module and iopl calls do not exist (ENOSYS without a filter); Podman's profile answers ENOSYS
     for add_key/request_key and allows keyctl, setns, unshare, mbind and process_vm_readv, which
     Docker's forbids; io_uring_setup is allowed by both (moby forbids it from 25.0).
+  - ISO-21: only variable names leave the container (and a flag for token-like values), so a report
+    never carries the secret it found. Docker sets PATH, HOSTNAME and HOME; Podman adds container
+    and TERM.
 
   @ISO-19
   Scenario: A working directory through a leaked descriptor stays inside the container (CVE-2024-21626)
@@ -26,3 +29,7 @@ Feature: Known escapes are judged by their precondition, never exploited
   @ISO-20
   Scenario: The seccomp filter refuses what every engine's default profile forbids
     Then a default container's seccomp filter refuses the system calls every engine's default profile forbids
+
+  @ISO-21
+  Scenario: The platform injects no credentials into a default container
+    Then no credentials appear in a default container's environment that keelhaul did not set

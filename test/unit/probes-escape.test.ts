@@ -63,3 +63,17 @@ test('ISO-20: no helper, a broken control, or refusals only where the kernel che
   const onlyCapChecked = 'sc.control_close=9 EBADF\nsc.bpf=38 ENOSYS\nsc.kexec_load=1 EPERM\nsc.swapon=1 EPERM\nsc.done=1';
   assert.equal(judgeSeccomp(parseSeccompProbe(onlyCapChecked)).verdict, 'inconclusive');
 });
+
+test('ISO-21: credentials-looking names or token-like values the container did not ask for are found; values never kept', async () => {
+  const { judgeEnv } = await import('../../judges/probes-escape.js');
+  const docker = judgeEnv('envself=HOSTNAME: SHLVL: HOME: PATH: PWD: \nenvinit=PATH: HOSTNAME: HOME: \nprobe=done', ['PATH']);
+  assert.deepEqual(docker.credentials, []);
+  assert.deepEqual(docker.unexpected, []);
+  assert.ok(docker.seen > 0);
+  const planted = judgeEnv('envself=PATH: KEELHAUL_PLANTED_API_TOKEN:tokenlike LANG: \nenvinit=PATH: \nprobe=done', ['PATH']);
+  assert.deepEqual(planted.credentials, ['KEELHAUL_PLANTED_API_TOKEN (a token-like value)']);
+  assert.deepEqual(planted.unexpected, ['KEELHAUL_PLANTED_API_TOKEN (env)', 'LANG (env)']);
+  assert.deepEqual(judgeEnv('envself=PATH: FOO:tokenlike\nprobe=done', []).credentials, ['FOO (a token-like value)']);
+  assert.deepEqual(judgeEnv('envself=PATH: AWS_REGION:\nprobe=done', []).credentials, ['AWS_REGION']);
+  assert.equal(judgeEnv('envself=\nenvinit=\nprobe=done', []).seen, 0, 'nothing read is nothing looked at');
+});
