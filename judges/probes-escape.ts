@@ -193,3 +193,55 @@ export function judgeEnv(stdout: string, imageEnv: string[], set: string[] = [])
   }
   return { finished: v.probe === 'done', seen, unexpected: [...unexpected], credentials: [...credentials] };
 }
+
+// ---- engine and system sockets anywhere (ISO-22) --------------------------------------------------
+
+/**
+ * Sockets across every mount (ISO-12 searches the root filesystem and socket mount points only):
+ * a bounded find (8 levels, 50 hits, 5 s) with /proc and /sys pruned; and the unix sockets of the
+ * container's network namespace from /proc/net/unix, which names abstract sockets too (a host
+ * network namespace shows containerd-shim's, CVE-2020-15257).
+ */
+export const SOCKETS_PROBE = [
+  'timeout 5 find / -maxdepth 8 \\( -path /proc -o -path /sys \\) -prune -o -type s -print 2>/dev/null | head -n 50 | while IFS= read -r s; do echo "sockany=$s"; done',
+  'echo "netunix_readable=$(test -r /proc/net/unix && echo yes || echo no)"',
+  'awk \'NR > 1 && NF >= 8 { print $8 }\' /proc/net/unix 2>/dev/null | sort -u | head -n 300 | while IFS= read -r p; do echo "netunix=$p"; done',
+  'echo "probe=done"',
+].join('\n');
+
+const CONTROL_SOCKETS: Array<[RegExp, string]> = [
+  [/(^|\/)docker\.sock$|\/docker\/.*\.sock$|^@?\/?var\/run\/docker/, 'Docker engine'],
+  [/containerd-shim/, 'containerd-shim (CVE-2020-15257)'],
+  [/containerd(\.sock)?(\.ttrpc)?$|\/containerd\/.*\.sock/, 'containerd'],
+  [/podman(\.sock)?$|\/podman\/.*\.sock/, 'Podman'],
+  [/crio\.sock$|cri-dockerd\.sock$|dockershim\.sock$|kubelet.*\.sock$|buildkitd\.sock$/, 'another container runtime or kubelet'],
+  [/systemd\/private$|systemd\/notify$|systemd\/journal\//, 'systemd'],
+  [/dbus|system_bus_socket$|\/run\/user\/\d+\/bus$/, 'D-Bus'],
+];
+
+export interface SocketJudgement {
+  finished: boolean;
+  netUnixReadable: boolean;
+  found: string[];
+  all: string[];
+}
+
+export function judgeSockets(stdout: string): SocketJudgement {
+  const all = new Set<string>();
+  const found: string[] = [];
+  let finished = false;
+  let netUnixReadable = false;
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const [key, value] = [line.slice(0, eq), line.slice(eq + 1).trim()];
+    if (key === 'probe') finished = value === 'done';
+    if (key === 'netunix_readable') netUnixReadable = value === 'yes';
+    if ((key !== 'sockany' && key !== 'netunix') || !value) continue;
+    const where = key === 'sockany' ? value : `${value} (in /proc/net/unix)`;
+    all.add(where);
+    const kind = CONTROL_SOCKETS.find(([pattern]) => pattern.test(value));
+    if (kind && !found.some((f) => f.startsWith(`${where}:`))) found.push(`${where}: ${kind[1]}`);
+  }
+  return { finished, netUnixReadable, found, all: [...all] };
+}

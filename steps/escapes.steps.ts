@@ -5,7 +5,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { PlatformRefusal } from '../adapters/platform/docker-client.js';
 import { Finding } from '../judges/errors.js';
 import {
-  CWD_PROBE, ENV_PROBE, SECCOMP_PROBE, judgeEnv, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
+  CWD_PROBE, ENV_PROBE, SECCOMP_PROBE, SOCKETS_PROBE, judgeEnv, judgeSockets, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
 } from '../judges/probes-escape.js';
 import { doc } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
@@ -82,4 +82,17 @@ Then('no credentials appear in a default container\'s environment that keelhaul 
   if (judged.seen === 0) this.inconclusive('no variable could be read from env or /proc/1/environ: nothing was looked at');
   this.observe('unexpectedVariables', judged.unexpected);
   if (judged.credentials.length > 0) throw new Finding(`a default container gets credentials-looking variables it did not ask for: ${judged.credentials.join(', ')} (names only; values are not recorded)`);
+});
+
+Then('no engine, containerd, systemd or D-Bus socket is found on any of its mounts or in its network namespace', doc(
+  'Searches a default container for unix sockets across every mount (a bounded find: 8 levels, 50 hits, 5 s, /proc and /sys pruned), which also finds a host /run bound in where /run is a tmpfs, and lists /proc/net/unix (abstract sockets included: a host network namespace shows containerd-shim\'s). A finding for any Docker, containerd, containerd-shim, Podman, CRI-O/kubelet, systemd or D-Bus socket.',
+  'Then no engine, containerd, systemd or D-Bus socket is found on any of its mounts or in its network namespace',
+), async function (this: KeelhaulWorld) {
+  const result = await this.probe(SOCKETS_PROBE);
+  if (result.timedOut) throw new Error('the socket probe did not finish in time');
+  const judged = judgeSockets(result.stdout);
+  if (!judged.finished) throw new Error(`the socket probe did not finish (exit ${result.exitCode}; ${result.stderr.trim().slice(0, 200)})`);
+  this.observe('socketsSeen', judged.all);
+  if (!judged.netUnixReadable) this.observe('netUnixNote', '/proc/net/unix is not readable: only the file search was made');
+  if (judged.found.length > 0) throw new Finding(`control sockets reachable from a default container: ${judged.found.join('; ')}`);
 });

@@ -20,6 +20,11 @@ Feature: Known escapes are judged by their precondition, never exploited
   - ISO-21: only variable names leave the container (and a flag for token-like values), so a report
     never carries the secret it found. Docker sets PATH, HOSTNAME and HOME; Podman adds container
     and TERM.
+  - ISO-22 widens ISO-12 (root filesystem and socket mount points only): a host directory holding
+    the engine's socket bound anywhere, or a host /run that is a tmpfs (ISO-06 sees host disks
+    only), is found by a bounded search across every mount; /proc/net/unix shows the sockets of a
+    host network namespace, abstract ones included. A default container's own network namespace
+    has none on Docker 20.10 and Podman 4.3.
 
   @ISO-19
   Scenario: A working directory through a leaked descriptor stays inside the container (CVE-2024-21626)
@@ -33,3 +38,7 @@ Feature: Known escapes are judged by their precondition, never exploited
   @ISO-21
   Scenario: The platform injects no credentials into a default container
     Then no credentials appear in a default container's environment that keelhaul did not set
+
+  @ISO-22
+  Scenario: No engine or system socket is reachable anywhere in a default container
+    Then no engine, containerd, systemd or D-Bus socket is found on any of its mounts or in its network namespace

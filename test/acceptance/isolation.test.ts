@@ -39,7 +39,7 @@ describe('isolation family on clean engines', () => {
       const r = await run(host, WITH_DEEP);
       assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
       const ids = new Set(r.summary.scenarios.map((s: any) => s.id));
-      for (const id of ['ISO-10-DEEP', 'ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18', 'ISO-19', 'ISO-20', 'ISO-21']) {
+      for (const id of ['ISO-10-DEEP', 'ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18', 'ISO-19', 'ISO-20', 'ISO-21', 'ISO-22']) {
         assert.ok(ids.has(id), `${id} ran`);
       }
       assert.deepEqual(outcomes(r.summary).error ?? [], []);
@@ -76,6 +76,7 @@ const GROUPS: Expectation[][] = [
   // runtime adds behind its back stays blocked by seccomp: ISO-01 catches it from the capability bits.
   [
     { plant: 'host-net', id: 'ISO-03', reason: /share namespaces: net/ },
+    { plant: 'host-net', id: 'ISO-22', reason: /docker\.sock \(in \/proc\/net\/unix\): Docker engine/ },
     { plant: 'cap-sys-admin', id: 'ISO-01', reason: /holds SYS_ADMIN/ },
   ],
   [
@@ -94,6 +95,9 @@ const GROUPS: Expectation[][] = [
     { plant: 'allow-all-seccomp', id: 'ISO-20', reason: /Seccomp: 2\) let through .*bpf \(EINVAL\).*perf_event_open \(EFAULT\)/ },
     { plant: 'cwd-outside-root', id: 'ISO-19', reason: /outside its root \(the CVE-2024-21626 precondition\): fd 3/ },
     { plant: 'inject-secret', id: 'ISO-21', reason: /credentials-looking variables it did not ask for: KEELHAUL_PLANTED_API_TOKEN/ },
+    // A host folder holding the engine's socket, bound as a directory: ISO-12 (root filesystem and
+    // socket mount points) misses it, the search across mounts does not.
+    { plant: 'host-run', id: 'ISO-22', reason: /\/run\/host\/docker\.sock: Docker engine/ },
   ],
   // With both, the calls themselves go through: ISO-10 sees setns, sethostname and mount allowed.
   [

@@ -77,3 +77,24 @@ test('ISO-21: credentials-looking names or token-like values the container did n
   assert.deepEqual(judgeEnv('envself=PATH: AWS_REGION:\nprobe=done', []).credentials, ['AWS_REGION']);
   assert.equal(judgeEnv('envself=\nenvinit=\nprobe=done', []).seen, 0, 'nothing read is nothing looked at');
 });
+
+test('ISO-22: engine, containerd-shim, systemd and D-Bus sockets anywhere, files or /proc/net/unix', async () => {
+  const { judgeSockets } = await import('../../judges/probes-escape.js');
+  const clean = judgeSockets('netunix_readable=yes\nprobe=done');
+  assert.deepEqual(clean.found, []);
+  assert.ok(clean.finished);
+  const found = judgeSockets([
+    'sockany=/run/host/docker.sock', 'sockany=/tmp/app.sock', 'netunix_readable=yes',
+    'netunix=@/containerd-shim/moby/0123/shim.sock@', 'netunix=/run/systemd/private', 'netunix=/run/dbus/system_bus_socket',
+    'netunix=/run/podman/podman.sock', 'probe=done',
+  ].join('\n'));
+  assert.deepEqual(found.found, [
+    '/run/host/docker.sock: Docker engine',
+    '@/containerd-shim/moby/0123/shim.sock@ (in /proc/net/unix): containerd-shim (CVE-2020-15257)',
+    '/run/systemd/private (in /proc/net/unix): systemd',
+    '/run/dbus/system_bus_socket (in /proc/net/unix): D-Bus',
+    '/run/podman/podman.sock (in /proc/net/unix): Podman',
+  ]);
+  assert.ok(found.all.includes('/tmp/app.sock'), 'other sockets are recorded, not judged');
+  assert.equal(judgeSockets('sockany=/x.sock').finished, false);
+});
