@@ -245,3 +245,51 @@ export function judgeSockets(stdout: string): SocketJudgement {
   }
   return { finished, netUnixReadable, found, all: [...all] };
 }
+
+// ---- cgroup escape files and FUSE mounts (ISO-23) -------------------------------------------------
+
+/**
+ * release_agent and devices.allow under /sys/fs/cgroup, each opened for append in a subshell (an
+ * open that writes nothing: `( true >> FILE )`), and every FUSE mount (LXCFS is fuse.lxcfs) with its
+ * per-mount options from /proc/self/mountinfo.
+ */
+export const CGROUP_FUSE_PROBE = [
+  'find /sys/fs/cgroup -maxdepth 4 \\( -name release_agent -o -name devices.allow \\) 2>/dev/null | head -n 40 | while IFS= read -r f; do',
+  '  o=$( ( true >> "$f" ) 2>&1 ); echo "cgopen=$f|$?:$(printf %s "$o" | tr \'\\n\' \' \' | head -c 160)"',
+  'done',
+  'awk \'{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) ~ /^fuse/) print $5 " " $(i + 1) " " $6; break } }\' /proc/self/mountinfo | while IFS= read -r l; do echo "fuse=$l"; done',
+  'echo "cgroup_v1=$(awk \'{ for (i = 7; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup") { print "yes"; exit } ; break } }\' /proc/self/mountinfo)"',
+  'echo "probe=done"',
+].join('\n');
+
+export interface CgroupFuseJudgement {
+  finished: boolean;
+  cgroupV1: boolean;
+  /** Files opened for writing (a finding), and the refusals seen. */
+  openable: string[];
+  refused: string[];
+  writableFuse: string[];
+  fuse: string[];
+}
+
+export function judgeCgroupFuse(stdout: string): CgroupFuseJudgement {
+  const j: CgroupFuseJudgement = { finished: false, cgroupV1: false, openable: [], refused: [], writableFuse: [], fuse: [] };
+  for (const line of stdout.split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq <= 0) continue;
+    const [key, value] = [line.slice(0, eq), line.slice(eq + 1).trim()];
+    if (key === 'probe') j.finished = value === 'done';
+    else if (key === 'cgroup_v1') j.cgroupV1 = value === 'yes';
+    else if (key === 'cgopen') {
+      const bar = value.lastIndexOf('|');
+      const [file, result] = [value.slice(0, bar), value.slice(bar + 1)];
+      if (result.startsWith('0:')) j.openable.push(file);
+      else j.refused.push(`${file} (${result.slice(result.indexOf(':') + 1).trim() || 'refused'})`);
+    } else if (key === 'fuse') {
+      const [mountPoint, fsType, options] = value.split(' ');
+      j.fuse.push(`${mountPoint} (${fsType}, ${options})`);
+      if ((options ?? '').split(',').includes('rw')) j.writableFuse.push(`${mountPoint} (${fsType}, mounted rw)`);
+    }
+  }
+  return j;
+}

@@ -5,7 +5,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { PlatformRefusal } from '../adapters/platform/docker-client.js';
 import { Finding } from '../judges/errors.js';
 import {
-  CWD_PROBE, ENV_PROBE, SECCOMP_PROBE, SOCKETS_PROBE, judgeEnv, judgeSockets, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
+  CGROUP_FUSE_PROBE, CWD_PROBE, ENV_PROBE, SECCOMP_PROBE, SOCKETS_PROBE, judgeCgroupFuse, judgeEnv, judgeSockets, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
 } from '../judges/probes-escape.js';
 import { doc } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
@@ -95,4 +95,24 @@ Then('no engine, containerd, systemd or D-Bus socket is found on any of its moun
   this.observe('socketsSeen', judged.all);
   if (!judged.netUnixReadable) this.observe('netUnixNote', '/proc/net/unix is not readable: only the file search was made');
   if (judged.found.length > 0) throw new Finding(`control sockets reachable from a default container: ${judged.found.join('; ')}`);
+});
+
+Then('its cgroup release_agent and devices.allow files cannot be opened for writing, and no FUSE mount is writable', doc(
+  'Opens every release_agent and devices.allow under /sys/fs/cgroup for append in a subshell (which writes nothing): a successful open is a finding (release_agent runs a host program as root when a cgroup empties; devices.allow opens the host\'s devices). Also a finding: a FUSE mount (LXCFS is fuse.lxcfs) mounted read-write. Not applicable where the container sees no cgroup v1 hierarchy and no FUSE mount (cgroup v2 has neither file).',
+  'Then its cgroup release_agent and devices.allow files cannot be opened for writing, and no FUSE mount is writable',
+), async function (this: KeelhaulWorld) {
+  const result = await this.probe(CGROUP_FUSE_PROBE);
+  if (result.timedOut) throw new Error('the cgroup and FUSE probe did not finish in time');
+  const judged = judgeCgroupFuse(result.stdout);
+  if (!judged.finished) throw new Error(`the cgroup and FUSE probe did not finish (exit ${result.exitCode}; ${result.stderr.trim().slice(0, 200)})`);
+  this.observe('cgroupFilesRefused', judged.refused);
+  this.observe('fuseMounts', judged.fuse);
+  const problems = [
+    ...judged.openable.map((f) => `${f} can be opened for writing`),
+    ...judged.writableFuse.map((f) => `FUSE mount ${f}`),
+  ];
+  if (problems.length > 0) throw new Finding(problems.join('; '));
+  if (judged.refused.length === 0 && judged.fuse.length === 0) {
+    this.notApplicable(judged.cgroupV1 ? 'no release_agent or devices.allow is visible under /sys/fs/cgroup and no FUSE mount is present' : 'no cgroup v1 hierarchy (cgroup v2 has no release_agent or devices.allow) and no FUSE mount');
+  }
 });

@@ -25,6 +25,10 @@ Feature: Known escapes are judged by their precondition, never exploited
     only), is found by a bounded search across every mount; /proc/net/unix shows the sockets of a
     host network namespace, abstract ones included. A default container's own network namespace
     has none on Docker 20.10 and Podman 4.3.
+  - ISO-23: a default container sees devices.allow (cgroup v1) but not release_agent, which lives
+    only at a hierarchy's root: the classic escape mounts a fresh cgroupfs for it, which ISO-10
+    refuses. Each file is opened for append in a subshell, which writes nothing. No LXCFS here:
+    the FUSE judgement is unit-tested on LXCFS's mountinfo lines.
 
   @ISO-19
   Scenario: A working directory through a leaked descriptor stays inside the container (CVE-2024-21626)
@@ -42,3 +46,7 @@ Feature: Known escapes are judged by their precondition, never exploited
   @ISO-22
   Scenario: No engine or system socket is reachable anywhere in a default container
     Then no engine, containerd, systemd or D-Bus socket is found on any of its mounts or in its network namespace
+
+  @ISO-23
+  Scenario: Cgroup escape files and FUSE mounts cannot be written
+    Then its cgroup release_agent and devices.allow files cannot be opened for writing, and no FUSE mount is writable

@@ -98,3 +98,16 @@ test('ISO-22: engine, containerd-shim, systemd and D-Bus sockets anywhere, files
   assert.ok(found.all.includes('/tmp/app.sock'), 'other sockets are recorded, not judged');
   assert.equal(judgeSockets('sockany=/x.sock').finished, false);
 });
+
+test('ISO-23: an openable release_agent or devices.allow, or a read-write LXCFS mount, is a finding', async () => {
+  const { judgeCgroupFuse } = await import('../../judges/probes-escape.js');
+  const stock = judgeCgroupFuse('cgopen=/sys/fs/cgroup/devices/devices.allow|1:sh: can\'t create /sys/fs/cgroup/devices/devices.allow: Read-only file system\ncgroup_v1=yes\nprobe=done');
+  assert.deepEqual(stock.openable, []);
+  assert.equal(stock.refused.length, 1);
+  const planted = judgeCgroupFuse('cgopen=/sys/fs/cgroup/devices/devices.allow|0:\ncgopen=/sys/fs/cgroup/memory/release_agent|0:\ncgroup_v1=yes\nprobe=done');
+  assert.deepEqual(planted.openable, ['/sys/fs/cgroup/devices/devices.allow', '/sys/fs/cgroup/memory/release_agent']);
+  // LXCFS as LXD and some Docker hosts mount it (what the probe's awk prints from mountinfo).
+  const lxcfs = judgeCgroupFuse('fuse=/proc/meminfo fuse.lxcfs rw,nosuid,nodev,relatime\nfuse=/proc/cpuinfo fuse.lxcfs ro,nosuid,nodev,relatime\nprobe=done');
+  assert.deepEqual(lxcfs.writableFuse, ['/proc/meminfo (fuse.lxcfs, mounted rw)']);
+  assert.equal(lxcfs.fuse.length, 2);
+});
