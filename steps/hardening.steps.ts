@@ -8,6 +8,8 @@ import { PlatformRefusal, type ContainerSpec } from '../adapters/platform/docker
 import { capabilityBit, decodeCapabilities, fullCapabilityMask, hasCapability, normaliseCapabilityName, parseCapabilityMask } from '../judges/capabilities.js';
 import { componentsFromVersion, evaluateCves } from '../judges/cve-table.js';
 import { evaluateKernelCves } from '../judges/kernel-cve-table.js';
+import { resolveConnection } from '../adapters/platform/connection.js';
+import { unauthenticatedGet, type UnauthenticatedAnswer } from '../adapters/platform/unauthenticated.js';
 import { Finding, oneLine } from '../judges/errors.js';
 import {
   cgroupParent, classify, execRuntimeRefusal, limitValue, refusalStage, verdictFor, type Effect, type RefusalStage,
@@ -489,6 +491,32 @@ Then('the kernel release is compared with known container-escape kernel CVEs', d
   if (vulnerable.length > 0) throw new Finding(vulnerable.map((r) => `${r.cve}: ${r.why}`).join('; '));
   const undetermined = results.filter((r) => r.status === 'undetermined');
   if (undetermined.length > 0) this.inconclusive(`kernel ${release}: ${undetermined.map((r) => `${r.cve} undetermined (${r.why})`).join('; ')}`);
+});
+
+Then('the API refuses clients that show no credentials', doc(
+  'Against a TCP target only: repeats GET /_ping and GET /containers/json without the client certificate (TLS, the server verified as usual) and as plain HTTP. A handshake failure, a refused connection, or 400/401/403 passes; a 200 means anyone who reaches the port drives the engine: a finding on a multi-tenant profile, an exposure otherwise. Not applicable on a unix socket, whose access is the file\'s permissions.',
+  'Then the API refuses clients that show no credentials',
+  60_000,
+), async function (this: KeelhaulWorld) {
+  const conn = resolveConnection({ target: this.parameters.target || undefined });
+  if (conn.transport !== 'tcp') this.notApplicable(`the target is a unix socket (${conn.url}): who may use it is decided by the socket file's permissions, not by the API`);
+  const answers: UnauthenticatedAnswer[] = [];
+  for (const how of ['tls-without-client-certificate', 'plain-http'] as const) {
+    for (const path of ['/_ping', '/containers/json']) answers.push(await unauthenticatedGet(conn, path, how));
+  }
+  this.observe('unauthenticated', answers.map((a) => `${a.how} GET ${a.path}: ${a.status ?? a.failure}`));
+  // A plain-HTTP request to a TLS port gets 400 ("Client sent an HTTP request to an HTTPS server"); a
+  // TLS request to a plain port fails its handshake: neither is an answer to an unauthenticated client.
+  const answered = answers.filter((a) => a.status !== undefined && a.status >= 200 && a.status < 300);
+  if (answered.length === 0) {
+    if (answers.every((a) => a.status === undefined && /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|no answer/.test(a.failure ?? ''))) {
+      this.inconclusive(`the API could not be reached without credentials at all: ${answers.map((a) => a.failure).join('; ')}`);
+    }
+    return;
+  }
+  const what = `the API at ${conn.host}:${conn.port} answers clients without credentials: ${answered.map((a) => `${a.how} GET ${a.path} ${a.status}`).join(', ')}`;
+  if (this.profile.multiTenant) throw new Finding(what);
+  this.expose(what);
 });
 
 When('a container publishes a port without naming a host address', doc(
