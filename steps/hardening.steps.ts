@@ -409,7 +409,7 @@ When('the daemon\'s posture is read from {string} and {string}', doc(
 });
 
 Then('its security options and warnings are reported, and fail only where the profile promises more', doc(
-  'Records SecurityOptions (seccomp, AppArmor/SELinux, userns/rootless, no-new-privileges), live restore, logging driver, authorization plugins, experimental build, insecure registries and daemon warnings. A finding when the profile promises seccomp or user namespaces and the daemon does not report them, when seccomp is unconfined, or when a multi-tenant platform warns of a plain-TCP API; otherwise a warning is an exposure.',
+  'Records SecurityOptions (seccomp, AppArmor/SELinux, userns/rootless, no-new-privileges), live restore, logging driver, authorization plugins, experimental build, insecure registries, storage driver, debug mode, Swarm state and daemon warnings. A finding when the profile promises seccomp or user namespaces and the daemon does not report them, when seccomp is unconfined, or when a multi-tenant platform warns of a plain-TCP API; otherwise a warning is an exposure.',
   'Then its security options and warnings are reported, and fail only where the profile promises more',
 ), function (this: KeelhaulWorld) {
   const info = this.state.info ?? {};
@@ -423,6 +423,9 @@ Then('its security options and warnings are reported, and fail only where the pr
     authorizationPlugins: info.Plugins?.Authorization ?? null,
     experimental: info.ExperimentalBuild ?? null,
     insecureRegistries: insecure,
+    storageDriver: info.Driver ?? null,
+    debug: info.Debug ?? null,
+    swarm: info.Swarm ? { state: info.Swarm.LocalNodeState ?? null, manager: info.Swarm.ControlAvailable ?? null } : null,
     warnings,
   };
   this.observe('posture', posture);
@@ -439,6 +442,9 @@ Then('its security options and warnings are reported, and fail only where the pr
   }
   for (const w of warnings.filter((x) => !plainTcp.includes(x))) this.expose(`daemon warning: ${w}`);
   if (insecure.length > 0) this.expose(`insecure registries allowed: ${insecure.join(', ')}`);
+  // CIS 5.1 and 2.3: Swarm mode left on, and a daemon in debug mode, are reported.
+  if (info.Swarm?.LocalNodeState === 'active') this.expose(`swarm mode is active${info.Swarm.ControlAvailable ? ' and this node is a manager' : ''}`);
+  if (info.Debug === true) this.expose('the daemon runs in debug mode (/info Debug: true)');
   if (options.length === 0) this.observe('securityOptionsNote', 'the platform reports no SecurityOptions (Triton never does); judged from inside by the isolation family');
   if (findings.length > 0) throw new Finding(findings.join('; '));
 });
