@@ -293,3 +293,33 @@ export function judgeCgroupFuse(stdout: string): CgroupFuseJudgement {
   }
   return j;
 }
+
+// ---- default LSM confinement (ISO-24) -------------------------------------------------------------
+
+export const LSM_PROBE = 'l=$(cat /proc/self/attr/current 2>&1 | tr -d "\\0"); r=$?; echo "lsm=$l"; echo "probe=done"';
+
+/** Which LSM the daemon lists in /info SecurityOptions (name=apparmor, name=selinux). */
+export function listedLsm(securityOptions: string[]): 'apparmor' | 'selinux' | undefined {
+  if (securityOptions.some((o) => /^name=apparmor\b/.test(o))) return 'apparmor';
+  if (securityOptions.some((o) => /^name=selinux\b/.test(o))) return 'selinux';
+  return undefined;
+}
+
+export interface LsmJudgement {
+  finished: boolean;
+  label: string;
+  confined: boolean;
+  why: string;
+}
+
+export function judgeLsm(stdout: string, lsm: 'apparmor' | 'selinux'): LsmJudgement {
+  const label = /^lsm=(.*)$/m.exec(stdout)?.[1]?.trim() ?? '';
+  const finished = /^probe=done$/m.test(stdout);
+  if (!label || /invalid argument|can't open|no such file|read error/i.test(label)) {
+    return { finished, label, confined: false, why: `the daemon lists ${lsm}, but a default container has no readable LSM label (${label || 'empty'}): no LSM confines it` };
+  }
+  if (/^(unconfined|kernel)\b/.test(label) || /:unconfined_t:|:kernel_t:|:spc_t:/.test(label)) {
+    return { finished, label, confined: false, why: `the daemon lists ${lsm}, but a default container runs as "${label}"` };
+  }
+  return { finished, label, confined: true, why: `confined as "${label}"` };
+}

@@ -5,7 +5,7 @@ import { Then, When } from '@cucumber/cucumber';
 import { PlatformRefusal } from '../adapters/platform/docker-client.js';
 import { Finding } from '../judges/errors.js';
 import {
-  CGROUP_FUSE_PROBE, CWD_PROBE, ENV_PROBE, SECCOMP_PROBE, SOCKETS_PROBE, judgeCgroupFuse, judgeEnv, judgeSockets, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
+  CGROUP_FUSE_PROBE, CWD_PROBE, ENV_PROBE, LSM_PROBE, SECCOMP_PROBE, judgeLsm, listedLsm, SOCKETS_PROBE, judgeCgroupFuse, judgeEnv, judgeSockets, SYSCALL_HELPER_PATH, judgeCwd, judgeSeccomp, parseSeccompProbe, refusalIsAboutCwd, type CwdObservation,
 } from '../judges/probes-escape.js';
 import { doc } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
@@ -115,4 +115,22 @@ Then('its cgroup release_agent and devices.allow files cannot be opened for writ
   if (judged.refused.length === 0 && judged.fuse.length === 0) {
     this.notApplicable(judged.cgroupV1 ? 'no release_agent or devices.allow is visible under /sys/fs/cgroup and no FUSE mount is present' : 'no cgroup v1 hierarchy (cgroup v2 has no release_agent or devices.allow) and no FUSE mount');
   }
+});
+
+Then('a default container is confined by the LSM the daemon lists', doc(
+  'Where /info SecurityOptions lists AppArmor or SELinux, reads /proc/self/attr/current in a default container: "unconfined", "kernel", an unconfined SELinux type, or no readable label means the listed LSM does not confine it: a finding on a multi-tenant profile or one with `promises.lsmConfinement: true`, an exposure otherwise. Not applicable where the daemon lists neither.',
+  'Then a default container is confined by the LSM the daemon lists',
+), async function (this: KeelhaulWorld) {
+  const options: string[] = Array.isArray(this.state.info?.SecurityOptions) ? this.state.info.SecurityOptions.map(String) : [];
+  if (!this.state.info) throw new Error('start the scenario with "When the daemon\'s posture is read from "/info" and "/version""');
+  const lsm = listedLsm(options);
+  if (!lsm) this.notApplicable(`the daemon lists neither AppArmor nor SELinux in SecurityOptions (${options.join(', ') || 'none'})`);
+  const result = await this.probe(LSM_PROBE);
+  if (result.timedOut) throw new Error('the LSM probe did not finish in time');
+  const judged = judgeLsm(result.stdout, lsm);
+  if (!judged.finished) throw new Error(`the LSM probe did not finish (exit ${result.exitCode}; ${result.stderr.trim().slice(0, 200)})`);
+  this.observe('lsm', { listed: lsm, label: judged.label });
+  if (judged.confined) return;
+  if (this.profile.multiTenant || this.profile.promises?.lsmConfinement) throw new Finding(judged.why);
+  this.expose(judged.why);
 });

@@ -29,6 +29,9 @@ Feature: Known escapes are judged by their precondition, never exploited
     only at a hierarchy's root: the classic escape mounts a fresh cgroupfs for it, which ISO-10
     refuses. Each file is opened for append in a subshell, which writes nothing. No LXCFS here:
     the FUSE judgement is unit-tested on LXCFS's mountinfo lines.
+  - ISO-24: the development machines run no LSM (no AppArmor module, no SELinux), so stock Docker
+    lists none and the scenario is not applicable there; it is shown failing on a fixture that
+    lists AppArmor in /info while its containers carry no label.
 
   @ISO-19
   Scenario: A working directory through a leaked descriptor stays inside the container (CVE-2024-21626)
@@ -50,3 +53,8 @@ Feature: Known escapes are judged by their precondition, never exploited
   @ISO-23
   Scenario: Cgroup escape files and FUSE mounts cannot be written
     Then its cgroup release_agent and devices.allow files cannot be opened for writing, and no FUSE mount is writable
+
+  @ISO-24
+  Scenario: A default container is confined by the LSM the daemon lists
+    When the daemon's posture is read from "/info" and "/version"
+    Then a default container is confined by the LSM the daemon lists

@@ -111,3 +111,16 @@ test('ISO-23: an openable release_agent or devices.allow, or a read-write LXCFS 
   assert.deepEqual(lxcfs.writableFuse, ['/proc/meminfo (fuse.lxcfs, mounted rw)']);
   assert.equal(lxcfs.fuse.length, 2);
 });
+
+test('ISO-24: unconfined, kernel, an unconfined SELinux type or no label under a listed LSM is not confinement', async () => {
+  const { judgeLsm, listedLsm } = await import('../../judges/probes-escape.js');
+  assert.equal(listedLsm(['name=seccomp,profile=default']), undefined);
+  assert.equal(listedLsm(['name=apparmor', 'name=seccomp,profile=default']), 'apparmor');
+  assert.equal(listedLsm(['name=selinux']), 'selinux');
+  assert.equal(judgeLsm('lsm=docker-default (enforce)\nprobe=done', 'apparmor').confined, true);
+  assert.equal(judgeLsm('lsm=system_u:system_r:container_t:s0:c12,c34\nprobe=done', 'selinux').confined, true);
+  assert.equal(judgeLsm('lsm=unconfined\nprobe=done', 'apparmor').confined, false);
+  assert.equal(judgeLsm('lsm=kernel\nprobe=done', 'apparmor').confined, false);
+  assert.equal(judgeLsm('lsm=system_u:system_r:spc_t:s0\nprobe=done', 'selinux').confined, false);
+  assert.match(judgeLsm('lsm=cat: read error: Invalid argument\nprobe=done', 'apparmor').why, /no readable LSM label/);
+});
