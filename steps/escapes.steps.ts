@@ -21,7 +21,8 @@ When('containers are started with their working directory at {string} for N from
   for (let fd = from; fd <= to; fd++) {
     const workingDir = pattern.replace('N', String(fd));
     try {
-      const result = await this.runContainer({ cmd: ['sh', '-c', CWD_PROBE], workingDir, hostConfig: { NetworkMode: this.probeNetworkMode } });
+      // World.probe: no network where the platform allows it (its fallback where NetworkMode none is refused).
+      const result = await this.probe(CWD_PROBE, { workingDir });
       observed.push(result.timedOut ? { fd, why: 'the container did not finish in time' } : judgeCwd(fd, result.stdout + (result.stderr ? `\n${result.stderr}` : '')));
     } catch (error) {
       if (!(error instanceof PlatformRefusal)) throw error;
