@@ -39,6 +39,18 @@ FROM deps AS build
 COPY . .
 RUN npx tsc -p tsconfig.json && find dist -name '*.map' -delete
 
+# ---- 1d. the static syscall helper ISO-20 adds to the busybox probe image when keelhaul seeds it --
+# Built from helpers/keelhaul-syscalls.c (never a committed binary): gcc and libc6-dev's libc.a from
+# Debian's mirror when the base lacks them; no container registry is involved.
+FROM ${BASE} AS syscall-helper
+COPY helpers/keelhaul-syscalls.c /src/keelhaul-syscalls.c
+RUN set -eu; \
+    if ! command -v gcc >/dev/null 2>&1 || ! dpkg -s libc6-dev >/dev/null 2>&1; then \
+      apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev && rm -rf /var/lib/apt/lists/*; \
+    fi; \
+    gcc -static -O2 -o /src/keelhaul-syscalls /src/keelhaul-syscalls.c; \
+    /src/keelhaul-syscalls | grep -q '^sc.done=1'
+
 # ---- 2. runtime: node, tini, a static busybox, production dependencies, dist/, features/ ------
 FROM ${BASE}
 # tini: PID 1 that forwards SIGTERM/SIGINT to keelhaul (which sweeps its containers and exits
@@ -63,8 +75,11 @@ COPY package.json ./
 COPY --from=build /opt/keelhaul/dist ./dist
 COPY features ./features
 COPY profiles ./profiles
+COPY helpers ./helpers
+COPY --from=syscall-helper /src/keelhaul-syscalls ./libexec/keelhaul-syscalls
 ENV NODE_ENV=production \
     KEELHAUL_BUSYBOX=/bin/busybox \
+    KEELHAUL_SYSCALL_HELPER=/opt/keelhaul/libexec/keelhaul-syscalls \
     NO_UPDATE_NOTIFIER=1
 WORKDIR /work
 # Runs as an unprivileged user; give it the engine socket's group at run time:

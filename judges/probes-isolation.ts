@@ -21,7 +21,7 @@ const ATTEMPT = (name: string, command: string) =>
   `o=$( ( ${command} ) 2>&1 ); echo "try.${name}=$?:$(printf %s "$o" | tr '\\n' ' ' | head -c 200)"`;
 
 export const ISOLATION_PROBE = [
-  'for k in CapEff CapBnd Seccomp NoNewPrivs; do echo "$k=$(sed -n "s/^$k:[[:space:]]*//p" /proc/self/status)"; done',
+  'for k in CapEff CapBnd CapInh CapAmb Seccomp NoNewPrivs; do echo "$k=$(sed -n "s/^$k:[[:space:]]*//p" /proc/self/status)"; done',
   'echo "cap_last_cap=$(cat /proc/sys/kernel/cap_last_cap 2>/dev/null)"',
   'for n in pid net ipc uts mnt user cgroup; do echo "ns.$n=$(readlink /proc/self/ns/$n 2>/dev/null)"; done',
   'echo "kernel=$(uname -r)"',

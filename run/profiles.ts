@@ -13,7 +13,7 @@ export interface Profile {
   description?: string;
   match?: { engine?: EngineKind[] };
   multiTenant: boolean;
-  promises?: { userNamespaces?: boolean; noNewPrivileges?: boolean; seccomp?: boolean; defaultCapabilities?: string[] };
+  promises?: { userNamespaces?: boolean; noNewPrivileges?: boolean; seccomp?: boolean; lsmConfinement?: boolean; defaultCapabilities?: string[] };
   semantics?: { perContainerIp?: boolean; portRemapping?: boolean; memoryPackagesMiB?: number[] };
   divergences?: Record<string, { class: string; note?: string; source?: string }>;
   /** Where it was loaded from (added by the loader). */

@@ -70,6 +70,22 @@ Then('its effective capabilities are within the profile\'s default set', doc(
   expect(extra, `capabilities beyond profile ${this.profile.name}'s defaults: ${extra.join(', ')}`).to.be.empty;
 });
 
+Then('it holds no inheritable or ambient capabilities', doc(
+  'Fails if CapInh or CapAmb in /proc/self/status is non-empty. Engines before the fixes for CVE-2022-24769 (Docker < 20.10.14, containerd < 1.5.11 / 1.6.2) and runc before CVE-2022-29162 (< 1.1.2) started processes with inheritable capabilities, so a file with inheritable file capabilities gains them on execve: the in-container sign of those CVEs, whatever the versions say.',
+  'Then it holds no inheritable or ambient capabilities',
+), function (this: KeelhaulWorld) {
+  const f = facts(this);
+  const held: string[] = [];
+  for (const key of ['CapInh', 'CapAmb'] as const) {
+    const text = f[key];
+    if (!/^[0-9a-f]{16}$/.test(text ?? '')) this.inconclusive(`${key} is unreadable in /proc/self/status ("${text ?? ''}")`);
+    const mask = parseCapabilityMask(text!);
+    this.observe(key, text);
+    if (mask !== 0n) held.push(`${key} ${formatMask(mask)} (${decodeCapabilities(mask).join(', ')})`);
+  }
+  expect(held, `a default container holds ${held.join('; ')}: the sign of CVE-2022-24769 / CVE-2022-29162`).to.be.empty;
+});
+
 Then('seccomp filtering is on', doc(
   'Fails unless /proc/self/status shows Seccomp: 2 (filter mode). Not applicable when the profile does not promise seccomp (e.g. a non-Linux kernel).',
   'Then seccomp filtering is on',

@@ -7,6 +7,9 @@ import { Then, When } from '@cucumber/cucumber';
 import { PlatformRefusal, type ContainerSpec } from '../adapters/platform/docker-client.js';
 import { capabilityBit, decodeCapabilities, fullCapabilityMask, hasCapability, normaliseCapabilityName, parseCapabilityMask } from '../judges/capabilities.js';
 import { componentsFromVersion, evaluateCves } from '../judges/cve-table.js';
+import { evaluateKernelCves } from '../judges/kernel-cve-table.js';
+import { resolveConnection } from '../adapters/platform/connection.js';
+import { unauthenticatedGet, type UnauthenticatedAnswer } from '../adapters/platform/unauthenticated.js';
 import { Finding, oneLine } from '../judges/errors.js';
 import {
   cgroupParent, classify, execRuntimeRefusal, limitValue, refusalStage, verdictFor, type Effect, type RefusalStage,
@@ -30,6 +33,10 @@ interface DangerousOption {
   request(ctx: Context): { hostConfig: Record<string, unknown>; env?: string[] } | string;
   /** Judge the effect from the probe inside the container that got it. */
   effect(p: Probed, ctx: Context): Effect;
+  /** Objects the request needs first (a volume); created and tracked for removal at scenario end. */
+  prepare?(ctx: Context): Promise<void>;
+  /** A refusal matching this says the host lacks the thing asked for, not that the platform refused it. */
+  absentWhen?: RegExp;
 }
 
 const HOST_DIR = '/keelhaul-host';
@@ -213,7 +220,37 @@ const OPTIONS: Record<string, DangerousOption> = {
   },
 };
 
+// HARD-03: any host path, asked for read-only through Mounts (a missing source is an error there,
+// never a directory created on the host as Binds would).
+function hostPathThroughMounts(path: string): DangerousOption {
+  return {
+    request: () => ({ hostConfig: { Mounts: [{ Type: 'bind', Source: path, Target: HOST_DIR, ReadOnly: true }] }, env: [`KEELHAUL_HOSTDIR=${HOST_DIR}`] }),
+    effect: bindEffect(`the host's ${path}`),
+    absentWhen: /bind source path does not exist|no such file or directory|not found/i,
+  };
+}
+
+// HARD-03-VOLUME: a named volume of the local driver whose options bind a host directory: the route
+// that policies checking only Binds and Mounts of type bind miss. Created per scenario, removed at its end.
+function hostPathThroughVolume(path: string): DangerousOption {
+  let volume = '';
+  return {
+    prepare: async ({ world }) => {
+      volume = `keelhaul-bind-${world.parameters.runId.slice(0, 12)}-${Math.random().toString(36).slice(2, 8)}`;
+      const name = await world.platform.createVolume(volume, world.scenarioId, { driver: 'local', driverOpts: { type: 'none', o: 'bind', device: path } });
+      world.resources.track('volume', name);
+      volume = name;
+    },
+    request: () => ({ hostConfig: { Mounts: [{ Type: 'volume', Source: volume, Target: HOST_DIR, ReadOnly: true }] }, env: [`KEELHAUL_HOSTDIR=${HOST_DIR}`] }),
+    effect: bindEffect(`the host's ${path} (through a local volume with type=none,o=bind)`),
+  };
+}
+
 function optionFor(name: string): DangerousOption {
+  const hostPath = /^the host's (\/[\w./-]*) mounted read-only through Mounts$/.exec(name);
+  if (hostPath) return hostPathThroughMounts(hostPath[1]!);
+  const volumePath = /^the host's (\/[\w./-]*) through a local volume bound to it$/.exec(name);
+  if (volumePath) return hostPathThroughVolume(volumePath[1]!);
   const cap = /^the ([A-Z_]+) capability added$/.exec(name);
   if (cap) {
     const capName = normaliseCapabilityName(cap[1]!);
@@ -249,7 +286,7 @@ function record(world: KeelhaulWorld, outcome: Outcome): void {
 }
 
 When('a container is requested with {string}', doc(
-  'Asks the API for a container with one dangerous option (see the feature files for the list: privileged mode, "the SYS_ADMIN capability added", host binds, host namespaces, disabled seccomp/LSM, devices, cgroup parent, a host sysctl, OOM opt-outs, shared propagation) and, if it starts, probes it from the inside. A refusal at create or start is recorded with its raw message.',
+  'Asks the API for a container with one dangerous option (see the feature files for the list: privileged mode, "the SYS_ADMIN capability added", host binds, "the host\'s /dev mounted read-only through Mounts", "the host\'s /etc through a local volume bound to it" (created first, removed at the end), host namespaces, disabled seccomp/LSM, devices, cgroup parent, a host sysctl, OOM opt-outs, shared propagation) and, if it starts, probes it from the inside. A refusal at create or start is recorded with its raw message.',
   'When a container is requested with "the SYS_ADMIN capability added"',
   90_000,
 ), async function (this: KeelhaulWorld, name: string) {
@@ -257,6 +294,16 @@ When('a container is requested with {string}', doc(
   const baseline = await probeContainer(this);
   const ctx: Context = { world: this, baseline };
   option.precheck?.(ctx);
+  if (option.prepare) {
+    try {
+      await option.prepare(ctx);
+    } catch (error) {
+      if (!(error instanceof PlatformRefusal || (error as Error)?.name === 'PlatformRefusal')) throw error;
+      const refusal = error as PlatformRefusal;
+      record(this, { option: name, refusal: { stage: 'create', message: refusal.rawMessage || oneLine(refusal) } });
+      return;
+    }
+  }
   const request = option.request(ctx);
   if (typeof request === 'string') this.inconclusive(request);
   // Same network as the baseline probe, so that only the dangerous option differs between the two.
@@ -268,6 +315,7 @@ When('a container is requested with {string}', doc(
   } catch (error) {
     if (error instanceof PlatformRefusal || (error as Error)?.name === 'PlatformRefusal') {
       const refusal = error as PlatformRefusal;
+      if (option.absentWhen?.test(refusal.rawMessage)) this.notApplicable(`${name}: the host has no such path (${refusal.rawMessage.slice(0, 200)})`);
       record(this, { option: name, request: request.hostConfig, refusal: { stage: refusalStage(refusal.message), message: refusal.rawMessage || oneLine(refusal) } });
       return;
     }
@@ -361,7 +409,7 @@ When('the daemon\'s posture is read from {string} and {string}', doc(
 });
 
 Then('its security options and warnings are reported, and fail only where the profile promises more', doc(
-  'Records SecurityOptions (seccomp, AppArmor/SELinux, userns/rootless, no-new-privileges), live restore, logging driver, authorization plugins, experimental build, insecure registries and daemon warnings. A finding when the profile promises seccomp or user namespaces and the daemon does not report them, when seccomp is unconfined, or when a multi-tenant platform warns of a plain-TCP API; otherwise a warning is an exposure.',
+  'Records SecurityOptions (seccomp, AppArmor/SELinux, userns/rootless, no-new-privileges), live restore, logging driver, authorization plugins, experimental build, insecure registries, storage driver, debug mode, Swarm state and daemon warnings. A finding when the profile promises seccomp or user namespaces and the daemon does not report them, when seccomp is unconfined, or when a multi-tenant platform warns of a plain-TCP API; otherwise a warning is an exposure.',
   'Then its security options and warnings are reported, and fail only where the profile promises more',
 ), function (this: KeelhaulWorld) {
   const info = this.state.info ?? {};
@@ -375,6 +423,9 @@ Then('its security options and warnings are reported, and fail only where the pr
     authorizationPlugins: info.Plugins?.Authorization ?? null,
     experimental: info.ExperimentalBuild ?? null,
     insecureRegistries: insecure,
+    storageDriver: info.Driver ?? null,
+    debug: info.Debug ?? null,
+    swarm: info.Swarm ? { state: info.Swarm.LocalNodeState ?? null, manager: info.Swarm.ControlAvailable ?? null } : null,
     warnings,
   };
   this.observe('posture', posture);
@@ -391,6 +442,9 @@ Then('its security options and warnings are reported, and fail only where the pr
   }
   for (const w of warnings.filter((x) => !plainTcp.includes(x))) this.expose(`daemon warning: ${w}`);
   if (insecure.length > 0) this.expose(`insecure registries allowed: ${insecure.join(', ')}`);
+  // CIS 5.1 and 2.3: Swarm mode left on, and a daemon in debug mode, are reported.
+  if (info.Swarm?.LocalNodeState === 'active') this.expose(`swarm mode is active${info.Swarm.ControlAvailable ? ' and this node is a manager' : ''}`);
+  if (info.Debug === true) this.expose('the daemon runs in debug mode (/info Debug: true)');
   if (options.length === 0) this.observe('securityOptionsNote', 'the platform reports no SecurityOptions (Triton never does); judged from inside by the isolation family');
   if (findings.length > 0) throw new Finding(findings.join('; '));
 });
@@ -414,19 +468,61 @@ Then('the default resource limits of a container are reported, and required on a
 });
 
 Then('the engine and runtime versions are compared with known container-escape CVEs', doc(
-  'Compares the engine, containerd and runc versions from /version with a small table of container-escape CVEs (judges/cve-table.ts). A finding when an upstream version is below the fix; a distribution build (e.g. Debian\'s +deb12u1) whose backports are unknown is reported, not failed; inconclusive when no version is reported.',
+  'Compares the engine, containerd and runc versions from /version with a small table of container-escape CVEs (judges/cve-table.ts; CVE-2024-41110 only where /info lists an authorization plugin). A finding when an upstream version is below the fix; a distribution build (e.g. Debian\'s +deb12u1) whose backports are unknown is reported, not failed; inconclusive when no version is reported.',
   'Then the engine and runtime versions are compared with known container-escape CVEs',
 ), function (this: KeelhaulWorld) {
   const components = componentsFromVersion(this.state.version);
   this.observe('components', components);
   if (components.length === 0) this.inconclusive('the platform reports no engine or runtime versions in /version');
-  const results = evaluateCves(components);
+  const authorizationPlugins: string[] = Array.isArray(this.state.info?.Plugins?.Authorization) ? this.state.info.Plugins.Authorization.map(String) : [];
+  const results = evaluateCves(components, undefined, { authorizationPlugins });
   this.observe('cves', results);
   const vulnerable = results.filter((r) => r.status === 'vulnerable');
   const undetermined = results.filter((r) => r.status === 'undetermined');
   for (const r of undetermined) this.expose(`${r.cve} (${r.component} ${r.build}): ${r.why}`);
   if (!components.some((c) => c.component === 'runc')) this.observe('runcNote', 'the runtime version is not reported: runc CVEs cannot be checked');
   if (vulnerable.length > 0) throw new Finding(vulnerable.map((r) => `${r.cve} (${r.component} ${r.build}): ${r.why}`).join('; '));
+});
+
+Then('the kernel release is compared with known container-escape kernel CVEs', doc(
+  'Compares the kernel release from /info (KernelVersion; containers share the host\'s kernel) with a table of container-escape kernel CVEs (judges/kernel-cve-table.ts: Dirty Pipe, CVE-2022-0185, CVE-2022-0492, CVE-2023-0386, CVE-2024-1086). A finding when an upstream release is below the fix of its stable branch; inconclusive, with the reason, when a distribution kernel (Debian 6.1.0-18-amd64, Ubuntu -generic, RHEL .el9) is below an upstream fix, because its number hides the backports; inconclusive when no release is reported.',
+  'Then the kernel release is compared with known container-escape kernel CVEs',
+), function (this: KeelhaulWorld) {
+  const release = String(this.state.info?.KernelVersion ?? this.state.version?.KernelVersion ?? '').trim();
+  if (!release) this.inconclusive('the platform reports no kernel release in /info or /version');
+  this.observe('kernel', release);
+  const results = evaluateKernelCves(release);
+  this.observe('kernelCves', results);
+  const vulnerable = results.filter((r) => r.status === 'vulnerable');
+  if (vulnerable.length > 0) throw new Finding(vulnerable.map((r) => `${r.cve}: ${r.why}`).join('; '));
+  const undetermined = results.filter((r) => r.status === 'undetermined');
+  if (undetermined.length > 0) this.inconclusive(`kernel ${release}: ${undetermined.map((r) => `${r.cve} undetermined (${r.why})`).join('; ')}`);
+});
+
+Then('the API refuses clients that show no credentials', doc(
+  'Against a TCP target only: repeats GET /_ping and GET /containers/json without the client certificate (TLS, the server verified as usual) and as plain HTTP. A handshake failure, a refused connection, or 400/401/403 passes; a 200 means anyone who reaches the port drives the engine: a finding on a multi-tenant profile, an exposure otherwise. Not applicable on a unix socket, whose access is the file\'s permissions.',
+  'Then the API refuses clients that show no credentials',
+  60_000,
+), async function (this: KeelhaulWorld) {
+  const conn = resolveConnection({ target: this.parameters.target || undefined });
+  if (conn.transport !== 'tcp') this.notApplicable(`the target is a unix socket (${conn.url}): who may use it is decided by the socket file's permissions, not by the API`);
+  const answers: UnauthenticatedAnswer[] = [];
+  for (const how of ['tls-without-client-certificate', 'plain-http'] as const) {
+    for (const path of ['/_ping', '/containers/json']) answers.push(await unauthenticatedGet(conn, path, how));
+  }
+  this.observe('unauthenticated', answers.map((a) => `${a.how} GET ${a.path}: ${a.status ?? a.failure}`));
+  // A plain-HTTP request to a TLS port gets 400 ("Client sent an HTTP request to an HTTPS server"); a
+  // TLS request to a plain port fails its handshake: neither is an answer to an unauthenticated client.
+  const answered = answers.filter((a) => a.status !== undefined && a.status >= 200 && a.status < 300);
+  if (answered.length === 0) {
+    if (answers.every((a) => a.status === undefined && /ECONNREFUSED|EHOSTUNREACH|ENETUNREACH|no answer/.test(a.failure ?? ''))) {
+      this.inconclusive(`the API could not be reached without credentials at all: ${answers.map((a) => a.failure).join('; ')}`);
+    }
+    return;
+  }
+  const what = `the API at ${conn.host}:${conn.port} answers clients without credentials: ${answered.map((a) => `${a.how} GET ${a.path} ${a.status}`).join(', ')}`;
+  if (this.profile.multiTenant) throw new Finding(what);
+  this.expose(what);
 });
 
 When('a container publishes a port without naming a host address', doc(

@@ -448,7 +448,7 @@ Then('raw sockets work only if the profile\'s default capabilities include NET_R
 });
 
 Then('what it can learn about the host is recorded', doc(
-  'Records, never fails: the container id in /proc/self/cgroup, the host path of its writable layer (overlay upperdir), the kernel release, whether /proc/kallsyms shows real addresses, whether the kernel log is readable.',
+  'Records, never fails: the container id in /proc/self/cgroup, the host path of its writable layer (overlay upperdir), the kernel release, whether /proc/kallsyms shows real addresses, whether the kernel log is readable, its LSM label (/proc/self/attr/current).',
   'Then what it can learn about the host is recorded',
 ), function (this: KeelhaulWorld) {
   const { report, mounts } = probed(this);
@@ -460,6 +460,7 @@ Then('what it can learn about the host is recorded', doc(
     kernel: report.values.kernel,
     kallsymsAddresses: kallsyms === '' ? 'unreadable' : /^0+$/.test(kallsyms) ? 'zeroed' : 'real addresses',
     kernelLog: report.attempts.syslog?.ok ? 'readable' : 'refused',
+    lsmLabel: report.values.lsm || null,
   };
   this.observe('infoLeaks', leaks);
   this.attach(JSON.stringify(leaks, null, 2), { mediaType: 'application/json', fileName: 'info-leaks.json' });

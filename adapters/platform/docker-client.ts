@@ -444,10 +444,12 @@ export class PlatformClient {
     }
   }
 
-  async createVolume(name: string, scenario: string): Promise<string> {
+  /** `driver` and `driverOpts` as POST /volumes/create takes them (e.g. local with type=none,o=bind,device=...). */
+  async createVolume(name: string, scenario: string, options: { driver?: string; driverOpts?: Record<string, string> } = {}): Promise<string> {
     if (creationGateClosed) throw new Error('keelhaul is shutting down: no new volumes');
+    const driver = options.driver ? { Driver: options.driver, DriverOpts: options.driverOpts ?? {} } : {};
     try {
-      const volume: any = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), abortSignal } as any)) as unknown as Promise<unknown>);
+      const volume: any = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), ...driver, abortSignal } as any)) as unknown as Promise<unknown>);
       return volume.Name ?? name;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create volume', this.url), 'create volume');

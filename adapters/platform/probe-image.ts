@@ -1,7 +1,11 @@
 // The probe image every scenario runs: busybox, with nothing else relied on.
 // Platforms that cannot pull (air-gapped, like the machines keelhaul is developed on) get it seeded
 // by importing a root filesystem built from a static busybox binary through the API.
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import tar from 'tar-stream';
 import { PlatformError, oneLine } from '../../judges/errors.js';
 import { runTool } from '../tools/exec.js';
@@ -9,6 +13,9 @@ import type { PlatformClient } from './docker-client.js';
 
 export const DEFAULT_PROBE_IMAGE = 'busybox:latest';
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/opt/keelhaul/busybox'];
+/** helpers/keelhaul-syscalls.c, from dist/adapters/platform/ or adapters/platform/ (tsx). */
+const HELPER_SOURCE = [join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'helpers', 'keelhaul-syscalls.c'),
+  join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'helpers', 'keelhaul-syscalls.c')].find((p) => existsSync(p));
 
 export type ImageSource = 'present' | 'pulled' | 'seeded';
 
@@ -34,10 +41,12 @@ export async function ensureProbeImage(client: PlatformClient, ref: string, env:
   }
   const binary = findStaticBusybox(env);
   const applets = await listApplets(binary);
-  const tarball = await busyboxRootfs(readFileSync(binary), applets);
+  const helper = await syscallHelper(env);
+  const tarball = await busyboxRootfs(readFileSync(binary), applets, helper?.binary);
   const { repo, tag } = splitImageRef(ref);
+  const changes = ['CMD ["sh"]', ...(helper ? [`LABEL keelhaul.syscall-helper=${helper.hash}`] : [])];
   try {
-    await client.importImage(tarball, repo, tag, ['CMD ["sh"]']);
+    await client.importImage(tarball, repo, tag, changes);
   } catch (error) {
     throw new PlatformError(`probe image ${ref}: pull failed (${pullFailure}) and seeding by import failed: ${oneLine(error)}`);
   }
@@ -78,6 +87,34 @@ export function isDynamicElf(file: Buffer): boolean {
   return false;
 }
 
+/**
+ * The static syscall helper ISO-20 runs (helpers/keelhaul-syscalls.c): KEELHAUL_SYSCALL_HELPER (the
+ * keelhaul image ships one built at image build), else compiled here with gcc -static into a cache
+ * keyed by the source's hash. Undefined where neither works: the image is seeded without it and ISO-20
+ * says inconclusive with the reason, rather than seeding failing.
+ */
+export async function syscallHelper(env: NodeJS.ProcessEnv = process.env): Promise<{ binary: Buffer; hash: string } | undefined> {
+  if (!HELPER_SOURCE) return undefined;
+  const hash = createHash('sha256').update(readFileSync(HELPER_SOURCE)).digest('hex').slice(0, 16);
+  const named = env.KEELHAUL_SYSCALL_HELPER;
+  if (named && existsSync(named)) return { binary: readFileSync(named), hash };
+  const cacheDir = join(tmpdir(), `keelhaul-syscalls-${process.getuid?.() ?? 'u'}`);
+  const cached = join(cacheDir, `keelhaul-syscalls-${hash}`);
+  if (!existsSync(cached)) {
+    try {
+      mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      const partial = `${cached}.${process.pid}`;
+      const built = await runTool('gcc', ['-static', '-O2', '-o', partial, HELPER_SOURCE], { timeoutMs: 60_000 });
+      if (built.exitCode !== 0) return undefined;
+      renameSync(partial, cached);
+    } catch {
+      return undefined;
+    }
+  }
+  const binary = readFileSync(cached);
+  return isDynamicElf(binary) ? undefined : { binary, hash };
+}
+
 async function listApplets(binary: string): Promise<string[]> {
   const result = await runTool(binary, ['--list'], { timeoutMs: 10_000 });
   if (result.exitCode !== 0) throw new PlatformError(`${binary} --list failed: ${oneLine(result.stderr)}`);
@@ -85,12 +122,13 @@ async function listApplets(binary: string): Promise<string[]> {
 }
 
 /** A root filesystem: /bin/busybox, a /bin symlink per applet, and the folders a container expects. */
-export function busyboxRootfs(binary: Buffer, applets: string[]): Promise<Buffer> {
+export function busyboxRootfs(binary: Buffer, applets: string[], syscallHelperBinary?: Buffer): Promise<Buffer> {
   const pack = tar.pack();
   const dirs = ['bin', 'dev', 'etc', 'proc', 'sys', 'tmp', 'var', 'var/run', 'root', 'mnt', 'home'];
   for (const name of dirs) pack.entry({ name, type: 'directory', mode: name === 'tmp' ? 0o1777 : 0o755 });
   pack.entry({ name: 'bin/busybox', mode: 0o755 }, binary);
   for (const applet of applets) pack.entry({ name: `bin/${applet}`, type: 'symlink', linkname: 'busybox' });
+  if (syscallHelperBinary) pack.entry({ name: 'bin/keelhaul-syscalls', mode: 0o755 }, syscallHelperBinary);
   pack.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n');
   pack.entry({ name: 'etc/group', mode: 0o644 }, 'root:x:0:\nnogroup:x:65534:\n');
   pack.finalize();

@@ -18,7 +18,11 @@ Feature: Dangerous options requested through the API are rejected or neutralised
     daemon lacks some capabilities, Docker accepts `Privileged: true` at create and the runtime fails
     at start ("unable to apply caps"); the container never runs, which is what matters here.
   - HARD-03 mounts the engine's socket with `Mounts` rather than `Binds`: a `Binds` source that does
-    not exist makes Docker create a directory on the host.
+    not exist makes Docker create a directory on the host. The other sensitive host paths (/dev,
+    /sys, /boot, /lib, /usr, /var/lib/docker, /run, /root, /home) are asked for read-only through
+    `Mounts` too; a path the host does not have is not applicable, not "rejected". HARD-03-VOLUME
+    asks for a named volume of the local driver with type=none,o=bind,device=/etc, the route that
+    policies checking only Binds miss (the volume is labelled and removed when the scenario ends).
   - HARD-08 passes in /dev/fuse (harmless to open, present on most hosts) rather than a disk: on
     sandboxed hosts even the host's root cannot open its disk, which would look like neutralisation.
   - HARD-06: where a container started with no options already shares the host's user namespace
@@ -95,6 +99,56 @@ Feature: Dangerous options requested through the API are rejected or neutralised
     Examples:
       | what |
       | the engine's socket bind-mounted |
+
+    @HARD-03-DEV @HARD-03
+    Examples:
+      | what |
+      | the host's /dev mounted read-only through Mounts |
+
+    @HARD-03-SYS @HARD-03
+    Examples:
+      | what |
+      | the host's /sys mounted read-only through Mounts |
+
+    @HARD-03-BOOT @HARD-03
+    Examples:
+      | what |
+      | the host's /boot mounted read-only through Mounts |
+
+    @HARD-03-LIB @HARD-03
+    Examples:
+      | what |
+      | the host's /lib mounted read-only through Mounts |
+
+    @HARD-03-USR @HARD-03
+    Examples:
+      | what |
+      | the host's /usr mounted read-only through Mounts |
+
+    @HARD-03-VAR-LIB-DOCKER @HARD-03
+    Examples:
+      | what |
+      | the host's /var/lib/docker mounted read-only through Mounts |
+
+    @HARD-03-RUN @HARD-03
+    Examples:
+      | what |
+      | the host's /run mounted read-only through Mounts |
+
+    @HARD-03-HOME-ROOT @HARD-03
+    Examples:
+      | what |
+      | the host's /root mounted read-only through Mounts |
+
+    @HARD-03-HOME @HARD-03
+    Examples:
+      | what |
+      | the host's /home mounted read-only through Mounts |
+
+    @HARD-03-VOLUME @HARD-03
+    Examples:
+      | what |
+      | the host's /etc through a local volume bound to it |
 
   @HARD-04
   Scenario: The host's pid namespace is rejected or neutralised

@@ -4,12 +4,18 @@ Feature: Default container isolation baseline
   namespaces of its own. Every verdict is read from /proc inside the container: a platform can
   report the defaults in `inspect` while its runtime does something else.
 
+  ISO-01 reads CapInh and CapAmb too: non-empty inheritable capabilities in a default container are
+  the sign of CVE-2022-24769 / CVE-2022-29162, whatever the versions in /version say. That the
+  seccomp filter really blocks what the engine's profile forbids is judged by ISO-20: "Seccomp: 2"
+  alone is also what a filter that blocks nothing shows.
+
   @ISO-01
   Scenario: A default container holds only the engine's minimal privileges
     Given a container with the platform's default settings
     Then its effective capabilities include none of "SYS_ADMIN, SYS_MODULE, SYS_PTRACE, DAC_READ_SEARCH, NET_ADMIN"
     And its capability bounding set is not the kernel's full set
     And its effective capabilities are within the profile's default set
+    And it holds no inheritable or ambient capabilities
     And seccomp filtering is on
 
   @ISO-02

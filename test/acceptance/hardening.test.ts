@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOCKER, HARDENED, ROOT, labelledContainers, reachable, runKeelhaul } from '../helpers/keelhaul.js';
+import { DOCKER, HARDENED, PODMAN, api, project, ROOT, labelledContainers, reachable, runKeelhaul } from '../helpers/keelhaul.js';
 import { startTritonFixture, type TritonFixture } from '../fixtures/triton/server.js';
 
 const OPTIONS = join(ROOT, 'features', 'hardening', 'options.feature');
@@ -86,6 +86,26 @@ describe('hardening family', () => {
     assert.match(r.stdout, /FINDING\s+HARD-02-SYS-ADMIN/);
   });
 
+  test('HARD-03: more host paths through Mounts and a local volume bound to /etc: exposures on stock Docker and Podman, findings when multi-tenant; the volume is removed', async () => {
+    for (const host of [DOCKER, PODMAN]) {
+      const r = await run(host, [OPTIONS], '@HARD-03-DEV or @HARD-03-RUN or @HARD-03-VAR-LIB-DOCKER or @HARD-03-VOLUME');
+      assert.equal(r.exitCode, 0, r.stdout);
+      for (const id of ['HARD-03-DEV', 'HARD-03-RUN', 'HARD-03-VAR-LIB-DOCKER', 'HARD-03-VOLUME']) assert.equal(scenario(r.summary, id).observations.hardening, 'effective', `${host} ${id}`);
+      assert.match(scenario(r.summary, 'HARD-03-VOLUME').observations.evidence, /through a local volume with type=none,o=bind\) is mounted at \/keelhaul-host/);
+      const volumes = await api(host, `/volumes?filters=${encodeURIComponent(JSON.stringify({ label: [`keelhaul.run=${r.summary.run}`] }))}`);
+      assert.deepEqual(volumes.body.Volumes ?? [], [], `volumes labelled ${r.summary.run} are left on ${host}`);
+    }
+    const strict = await run(DOCKER, [OPTIONS], '@HARD-03-DEV or @HARD-03-VOLUME', ['--profile', multiTenantProfile]);
+    assert.equal(strict.exitCode, 1, strict.stdout);
+    assert.equal(scenario(strict.summary, 'HARD-03-DEV').outcome, 'finding');
+    assert.equal(scenario(strict.summary, 'HARD-03-VOLUME').outcome, 'finding');
+    // A path the host does not have is not applicable, never "rejected".
+    const dir = project({ 'absent.feature': 'Feature: absent\n  Scenario: absent path\n    When a container is requested with "the host\'s /keelhaul-no-such-dir mounted read-only through Mounts"\n    Then the platform rejects or neutralises it\n' });
+    const absent = await run(DOCKER, [join(dir, 'absent.feature')], 'not @nothing');
+    assert.equal(absent.summary.scenarios[0].outcome, 'not-applicable', JSON.stringify(absent.summary.scenarios[0]));
+    assert.match(absent.summary.scenarios[0].reason, /the host has no such path/);
+  });
+
   test('hardened Docker (userns-remap): host pid is rejected at create, the host user namespace is effective', async () => {
     const r = await run(HARDENED, [OPTIONS], TAGS);
     assert.equal(r.exitCode, 0, r.stdout);
@@ -109,9 +129,29 @@ describe('hardening family', () => {
     assert.match(r.stdout, /HARD-02-SYS-ADMIN\s+neutralised/);
   });
 
+  test('HARD-18: an old upstream kernel is a finding, a distribution kernel is inconclusive with the reason', async () => {
+    const old = await startTritonFixture({ upstreamSocket: DOCKER.replace(/^unix:\/\//, ''), listen: { host: '127.0.0.1', port: 0 }, kernelVersion: '5.10.101' });
+    try {
+      const r = await run(old.url, [POSTURE], '@HARD-18', ['--profile', 'triton'], DOCKER);
+      assert.equal(r.exitCode, 1, r.stdout);
+      assert.match(scenario(r.summary, 'HARD-18').reason, /CVE-2022-0847: kernel 5\.10\.101 is below the fix .*Dirty Pipe/);
+    } finally {
+      await old.close();
+    }
+    const r = await run(triton!.url, [POSTURE], '@HARD-18', ['--profile', 'triton'], DOCKER);
+    assert.equal(r.exitCode, 0, r.stdout);
+    const s = scenario(r.summary, 'HARD-18');
+    assert.equal(s.outcome, 'inconclusive');
+    assert.match(s.reason, /3\.12\.0-1-amd64 is a Debian\/Ubuntu ABI release.*backport status unknown/);
+  });
+
   test('daemon posture: reported on Docker; user namespaces promised by the profile fail on stock Docker and pass on hardened', async () => {
-    const stock = await run(DOCKER, [POSTURE], '@HARD-14 or @HARD-17');
+    const stock = await run(DOCKER, [POSTURE], '@HARD-14 or @HARD-17 or @HARD-18');
     assert.equal(stock.exitCode, 0, stock.stdout);
+    // This machine's kernel (6.18.44-fc-v669) carries its full stable version and is above every fix.
+    const kernel = scenario(stock.summary, 'HARD-18');
+    assert.equal(kernel.outcome, 'pass', JSON.stringify(kernel));
+    assert.equal(kernel.observations.kernelCves.length, 5);
     const posture = scenario(stock.summary, 'HARD-14').observations.posture;
     assert.ok(posture.securityOptions.some((o: string) => o.startsWith('name=seccomp')), JSON.stringify(posture));
     const cves = scenario(stock.summary, 'HARD-17').observations.cves as any[];

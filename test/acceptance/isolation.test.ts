@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER, HARDENED, PODMAN, ROOT, WEAK, labelledContainers, reachable, runKeelhaul } from '../helpers/keelhaul.js';
 import { withPlant } from '../helpers/fixtures.js';
+import { startTritonFixture } from '../fixtures/triton/server.js';
 
 // This issue's feature files plus the baseline (ISO-01/02); ISO-13..15 (network.feature) belong to
 // the ports and network tests.
-const FAMILY = ['baseline', 'siblings', 'host', 'exposure', 'deep'].map((f) => join(ROOT, 'features', 'isolation', `${f}.feature`));
+const FAMILY = ['baseline', 'siblings', 'host', 'exposure', 'deep', 'escapes'].map((f) => join(ROOT, 'features', 'isolation', `${f}.feature`));
 const NOT_DEEP = 'not @deep and not @slow';
 /** Naming @deep opts in to the active probes (run.ts leaves them out otherwise). */
 const WITH_DEEP = 'not @slow or @deep';
@@ -39,7 +40,7 @@ describe('isolation family on clean engines', () => {
       const r = await run(host, WITH_DEEP);
       assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
       const ids = new Set(r.summary.scenarios.map((s: any) => s.id));
-      for (const id of ['ISO-10-DEEP', 'ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18']) {
+      for (const id of ['ISO-10-DEEP', 'ISO-03', 'ISO-04', 'ISO-05', 'ISO-06', 'ISO-07', 'ISO-08', 'ISO-09', 'ISO-10', 'ISO-11', 'ISO-12', 'ISO-16', 'ISO-17', 'ISO-18', 'ISO-19', 'ISO-20', 'ISO-21', 'ISO-22', 'ISO-23', 'ISO-24']) {
         assert.ok(ids.has(id), `${id} ran`);
       }
       assert.deepEqual(outcomes(r.summary).error ?? [], []);
@@ -76,6 +77,7 @@ const GROUPS: Expectation[][] = [
   // runtime adds behind its back stays blocked by seccomp: ISO-01 catches it from the capability bits.
   [
     { plant: 'host-net', id: 'ISO-03', reason: /share namespaces: net/ },
+    { plant: 'host-net', id: 'ISO-22', reason: /docker\.sock \(in \/proc\/net\/unix\): Docker engine/ },
     { plant: 'cap-sys-admin', id: 'ISO-01', reason: /holds SYS_ADMIN/ },
   ],
   [
@@ -87,13 +89,25 @@ const GROUPS: Expectation[][] = [
     { plant: 'host-uts', id: 'ISO-03', reason: /share namespaces: uts/ },
     { plant: 'cap-all', id: 'ISO-01', reason: /holds SYS_ADMIN, SYS_MODULE, SYS_PTRACE/ },
   ],
+  // Issue 14: inheritable capabilities (the sign of CVE-2022-24769/29162), a seccomp filter that blocks
+  // nothing (still "Seccomp: 2"), and a working directory outside the container's root (CVE-2024-21626).
+  [
+    { plant: 'inheritable-caps', id: 'ISO-01', reason: /CapInh 0x0*a80425fb .*CVE-2022-24769/ },
+    { plant: 'allow-all-seccomp', id: 'ISO-20', reason: /Seccomp: 2\) let through .*bpf \(EINVAL\).*perf_event_open \(EFAULT\)/ },
+    { plant: 'cwd-outside-root', id: 'ISO-19', reason: /outside its root \(the CVE-2024-21626 precondition\): fd 3/ },
+    { plant: 'inject-secret', id: 'ISO-21', reason: /credentials-looking variables it did not ask for: KEELHAUL_PLANTED_API_TOKEN/ },
+    // A host folder holding the engine's socket, bound as a directory: ISO-12 (root filesystem and
+    // socket mount points) misses it, the search across mounts does not.
+    { plant: 'host-run', id: 'ISO-22', reason: /\/run\/host\/docker\.sock: Docker engine/ },
+    { plant: 'rw-cgroup', id: 'ISO-23', reason: /devices\.allow can be opened for writing/ },
+  ],
   // With both, the calls themselves go through: ISO-10 sees setns, sethostname and mount allowed.
   [
     { plant: 'cap-sys-admin', id: 'ISO-10', reason: /allowed to join another namespace.*change the hostname.*mount a filesystem/ },
     { plant: 'cap-sys-admin', id: 'ISO-10-DEEP', reason: /mounted a tmpfs/ },
   ],
 ];
-const COMBINED: Record<number, string> = { 5: 'cap-sys-admin,no-seccomp' };
+const COMBINED: Record<number, string> = { 6: 'cap-sys-admin,no-seccomp' };
 
 describe('isolation family on the weak fixture daemon', () => {
   test('passes with nothing planted', async () => {
@@ -116,5 +130,30 @@ describe('isolation family on the weak fixture daemon', () => {
         assert.match(r.stdout, new RegExp(`FINDING\\s+${e.id}`), `the console names ${e.id}`);
       }
     });
+  });
+});
+
+// ISO-24: no LSM runs on the development machines, so the weakness is a platform that lists AppArmor
+// in /info while its containers carry no label (the Triton-style fixture in front of stock Docker).
+describe('ISO-24: default LSM confinement', () => {
+  test('not applicable where the daemon lists no LSM; a listed AppArmor that confines nothing is a finding when multi-tenant, an exposure otherwise', async () => {
+    const plain = await run(DOCKER, '@ISO-24');
+    assert.equal(plain.summary.scenarios.find((s: any) => s.id === 'ISO-24').outcome, 'not-applicable');
+    const fixture = await startTritonFixture({ upstreamSocket: DOCKER.replace(/^unix:\/\//, ''), listen: { host: '127.0.0.1', port: 0 }, securityOptions: ['name=apparmor'] });
+    try {
+      const reports = mkdtempSync(join(tmpdir(), 'keelhaul-iso-'));
+      const strict = await runKeelhaul(['run', ...FAMILY, '--target', fixture.url, '--tags', '@ISO-24', '--profile', 'triton', '--reports', reports], { cwd: ROOT, timeoutMs: 120_000 });
+      assert.equal(strict.exitCode, 1, strict.stdout + strict.stderr);
+      const s = strict.summary.scenarios.find((x: any) => x.id === 'ISO-24');
+      assert.equal(s.outcome, 'finding');
+      assert.match(s.reason, /lists apparmor, but a default container has no readable LSM label/);
+      const reports2 = mkdtempSync(join(tmpdir(), 'keelhaul-iso-'));
+      const lenient = await runKeelhaul(['run', ...FAMILY, '--target', fixture.url, '--tags', '@ISO-24', '--profile', 'docker', '--reports', reports2], { cwd: ROOT, timeoutMs: 120_000 });
+      assert.equal(lenient.exitCode, 0, lenient.stdout + lenient.stderr);
+      assert.ok(lenient.summary.exposures.some((e: any) => e.id === 'ISO-24' && /lists apparmor/.test(e.what)), JSON.stringify(lenient.summary.exposures));
+      assert.deepEqual(await labelledContainers(DOCKER, strict.summary.run), []);
+    } finally {
+      await fixture.close();
+    }
   });
 });

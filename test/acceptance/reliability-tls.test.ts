@@ -119,6 +119,15 @@ describe('remote TLS target (private dockerd with --tlsverify)', () => {
     assert.doesNotMatch(JSON.stringify(r.summary.exposures), /without encryption/);
   });
 
+  test('HARD-19 on the TLS target: requests without the client certificate fail the handshake, plain HTTP gets 400', { timeout: 120_000 }, async () => {
+    const r = await runKeelhaul(['run', hardening, '--tags', '@HARD-19'], { cwd: features(), env: tlsEnv(certs), timeoutMs: 110_000 });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const h19 = r.summary.scenarios.find((x: any) => x.id === 'HARD-19');
+    assert.equal(h19.outcome, 'pass', JSON.stringify(h19));
+    assert.match(h19.observations.unauthenticated.join('\n'), /tls-without-client-certificate GET \/containers\/json: .*(CERTIFICATE|certificate|alert)/);
+    assert.match(h19.observations.unauthenticated.join('\n'), /plain-http GET \/containers\/json: 400/);
+  });
+
   // Last: the same daemon restarted with a plain-TCP API (dockerd -H tcp:// without --tlsverify).
   test('a plain-TCP API without TLS: doctor warns, HARD-14 reports an exposure (a finding on a multi-tenant profile)', { timeout: 180_000 }, async () => {
     const plainPort = await freePort();
@@ -135,5 +144,12 @@ describe('remote TLS target (private dockerd with --tlsverify)', () => {
     const h14 = multi.summary.scenarios.find((x: any) => x.id === 'HARD-14');
     assert.equal(h14.outcome, 'finding');
     assert.match(h14.reason, /without encryption|plain|unencrypted/i);
+    // HARD-19: anyone who reaches the port gets 200.
+    const open = await runKeelhaul(['run', hardening, '--tags', '@HARD-19', '--target', target, '--reports', 'open'], { cwd, timeoutMs: 110_000 });
+    assert.equal(open.exitCode, 0, open.stdout + open.stderr);
+    assert.match(JSON.stringify(open.summary.exposures), /answers clients without credentials: plain-http GET \/_ping 200/);
+    const strict = await runKeelhaul(['run', hardening, '--tags', '@HARD-19', '--target', target, '--profile', 'tenant.yaml', '--reports', 'strict'], { cwd, timeoutMs: 110_000 });
+    assert.equal(strict.exitCode, 1, strict.stdout + strict.stderr);
+    assert.equal(strict.summary.scenarios.find((x: any) => x.id === 'HARD-19').outcome, 'finding');
   });
 });
