@@ -1,11 +1,13 @@
 // Building cucumber's run configuration from keelhaul's options, and the authoring preflight that
 // needs no platform: parse errors, an empty selection, undefined and ambiguous steps.
 import { loadConfiguration, loadSources, loadSupport, runCucumber, type IRunConfiguration, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { UsageError } from '../judges/errors.js';
+import { lintEnvelopes } from '../judges/authoring-lint.js';
 import { compiledDir, packageRoot } from './paths.js';
+import { NoFeatureFiles, resolveFeatureFiles } from './feature-files.js';
 
 export interface SelectionOptions {
   paths: string[];
@@ -15,7 +17,8 @@ export interface SelectionOptions {
 }
 
 export interface AuthoringProblem {
-  kind: 'parse' | 'undefined' | 'ambiguous' | 'pending';
+  /** `authoring`: Gherkin that parses but would run nothing (judges/authoring-lint.ts). */
+  kind: 'parse' | 'undefined' | 'ambiguous' | 'pending' | 'authoring';
   uri: string;
   line: number;
   column: number;
@@ -23,20 +26,12 @@ export interface AuthoringProblem {
   stepText?: string;
 }
 
-/** The feature paths, checked for readability (exit 2 with the path otherwise). */
+/** The feature files the paths stand for (run/feature-files.ts); none at all is NoFeatureFiles. */
 export function featurePaths(paths: string[], cwd: string): string[] {
-  const chosen = paths.length > 0 ? paths : [join(packageRoot(), 'features')];
-  return chosen.map((p) => {
-    const [file, ...lineSuffix] = p.split(/(?=:\d+$)/);
-    const absolute = resolve(cwd, file!);
-    if (!existsSync(absolute)) throw new UsageError(`features path ${p} does not exist`);
-    try {
-      accessSync(absolute, constants.R_OK | (statSync(absolute).isDirectory() ? constants.X_OK : 0));
-    } catch {
-      throw new UsageError(`features path ${p} cannot be read`);
-    }
-    return absolute + lineSuffix.join('');
-  });
+  const { files, empty } = resolveFeatureFiles(paths, cwd, join(packageRoot(), 'features'));
+  // Never hand cucumber an empty list: it would fall back to ./features of the working directory.
+  if (files.length === 0) throw new NoFeatureFiles(empty);
+  return files;
 }
 
 /** keelhaul's own support and steps, then the user's --require'd files (JS or TS). */
@@ -125,7 +120,11 @@ export async function findStepProblems(config: IRunConfiguration, cwd: string): 
     runtime: { ...config.runtime, dryRun: true, parallel: 0 },
     formats: { stdout: 'message', files: {}, publish: false, options: {} },
   }, { cwd, stdout: capture, stderr: nullStream() });
-  return { problems: stepProblems(envelopes), support, envelopes };
+  // The API's library type is opaque; the loaded object is cucumber's SupportCodeLibrary.
+  const definitions = (support as unknown as { stepDefinitions: Array<{ matchesStepName(text: string): boolean }> }).stepDefinitions;
+  const matchesStep = (text: string) => definitions.some((d) => d.matchesStepName(text));
+  const lint: AuthoringProblem[] = lintEnvelopes(envelopes, matchesStep).map((p) => ({ kind: 'authoring', ...p }));
+  return { problems: [...lint, ...stepProblems(envelopes)], support, envelopes };
 }
 
 export function stepProblems(envelopes: any[]): AuthoringProblem[] {
