@@ -14,7 +14,7 @@ import {
 import { isMasked, isReadOnly, mountFor, sharedPropagation, type MountEntry } from '../judges/mountinfo.js';
 import { judgeNamespace, kernelHasStaticMntNet, parseNamespaceLink, type NamespaceKind } from '../judges/namespaces.js';
 import type { ProbeReport } from '../judges/probes-isolation.js';
-import { doc } from '../support/step-docs.js';
+import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 import { probeContainer, type Probed } from './isolation.steps.js';
 
@@ -252,6 +252,14 @@ When('a container is requested with {string}', doc(
   'Asks the API for a container with one dangerous option (see the feature files for the list: privileged mode, "the SYS_ADMIN capability added", host binds, host namespaces, disabled seccomp/LSM, devices, cgroup parent, a host sysctl, OOM opt-outs, shared propagation) and, if it starts, probes it from the inside. A refusal at create or start is recorded with its raw message.',
   'When a container is requested with "the SYS_ADMIN capability added"',
   90_000,
+  ((args) => {
+    try {
+      optionFor(String(args[0]));
+      return undefined;
+    } catch (error) {
+      return `this step judges these options: the <CAP> capability added (a known capability), ${Object.keys(OPTIONS).join(', ')}; ${(error as Error).message}`;
+    }
+  }) satisfies ArgumentCheck,
 ), async function (this: KeelhaulWorld, name: string) {
   const option = optionFor(name);
   const baseline = await probeContainer(this);
