@@ -257,7 +257,10 @@ When('a container is requested with {string}', doc(
       optionFor(String(args[0]));
       return undefined;
     } catch (error) {
-      return `this step judges these options: the <CAP> capability added (a known capability), ${Object.keys(OPTIONS).join(', ')}; ${(error as Error).message}`;
+      // An unknown capability says so; an unknown option gets the list of those the step knows.
+      return /capability added$/.test(String(args[0]))
+        ? `this step judges "the <CAP> capability added" for a known capability: ${(error as Error).message}`
+        : `this step judges these options: the <CAP> capability added, ${Object.keys(OPTIONS).join(', ')}; not "${args[0]}"`;
     }
   }) satisfies ArgumentCheck,
 ), async function (this: KeelhaulWorld, name: string) {
