@@ -19,10 +19,26 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function milliseconds(value: string): number {
+/** Timeouts: at least 1 ms, at most a day (node's timers misfire past 2^31-1 ms, firing at once). */
+const MAX_TIMEOUT_MS = 86_400_000;
+const MILLISECONDS = `must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (a day)`;
+
+function isMilliseconds(value: string): boolean {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of milliseconds, at least 1');
-  return n;
+  return /^\s*\d+\s*$/.test(value) && Number.isInteger(n) && n >= 1 && n <= MAX_TIMEOUT_MS;
+}
+
+function milliseconds(value: string): number {
+  if (!isMilliseconds(value)) throw new InvalidArgumentError(MILLISECONDS);
+  return Number(value);
+}
+
+/** Environment settings read deep inside (adapters/platform/docker-client.ts): bad values are bad input here, not ignored. */
+function checkEnvironment(): void {
+  const callTimeout = process.env.KEELHAUL_CALL_TIMEOUT_MS;
+  if (callTimeout !== undefined && callTimeout !== '' && !isMilliseconds(callTimeout)) {
+    throw new UsageError(`KEELHAUL_CALL_TIMEOUT_MS: "${callTimeout}" ${MILLISECONDS}`);
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {
@@ -40,7 +56,8 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--verbose', 'show stack traces for errors')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`keelhaul: ${text.replace(/^error: /, '').trim()}\n`) })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .hook('preAction', checkEnvironment);
 
   program.command('run')
     .description('run scenarios against a platform (default: the shipped features)')

@@ -69,9 +69,15 @@ export function pathReadOnly(mounts: MountEntry[], path: string): boolean | 'abs
   return m ? isReadOnly(m) : 'absent';
 }
 
-/** A mask is a mount placed exactly on the path (moby and podman bind /dev/null or mount an empty ro tmpfs). */
+/**
+ * A mask is the topmost mount placed exactly on the path, and one that hides it: /dev/null bound
+ * over a file, or a read-only tmpfs over a folder (what moby and podman do). Any other mount there
+ * (the engine's bind of /etc/hostname, a host file) shows real content: not a mask.
+ */
 export function isMasked(mounts: MountEntry[], path: string): boolean {
-  return mounts.some((m) => m.mountPoint === path);
+  const top = mountFor(mounts, path);
+  if (!top || top.mountPoint !== path) return false;
+  return top.root === '/null' || (top.fsType === 'tmpfs' && isReadOnly(top));
 }
 
 const DISK_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'xfs', 'btrfs', 'zfs', 'f2fs', 'jfs', 'reiserfs', 'vfat', 'ntfs', 'ntfs3', 'exfat']);

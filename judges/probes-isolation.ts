@@ -29,7 +29,8 @@ export const ISOLATION_PROBE = [
   'echo "lsm=$(cat /proc/self/attr/current 2>/dev/null | tr -d "\\0")"',
   'while IFS= read -r l; do echo "mnt=$l"; done < /proc/self/mountinfo',
   'while IFS= read -r l; do echo "cgroup=$l"; done < /proc/self/cgroup',
-  `for p in ${[...MASKED_PATHS, ...MASKED_PATHS_NEWER, ...KERNEL_INTERFACES, '/proc/sys/kernel/core_pattern'].join(' ')}; do [ -e "$p" ] && echo "exists=$p"; done`,
+  // Every path looked at is reported either way, so a step can tell "absent" from "never examined".
+  `for p in ${[...MASKED_PATHS, ...MASKED_PATHS_NEWER, ...KERNEL_INTERFACES, '/proc/sys/kernel/core_pattern'].join(' ')}; do if [ -e "$p" ]; then echo "exists=$p"; else echo "absent=$p"; fi; done`,
   'echo "oom_score_adj=$(cat /proc/self/oom_score_adj 2>/dev/null)"',
   'echo "oom_kill_disable=$(sed -n "s/^oom_kill_disable //p" /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null)"',
   'echo "swappiness=$(cat /proc/sys/vm/swappiness 2>/dev/null)"',
@@ -86,17 +87,19 @@ export interface ProbeReport {
   cgroupLines: string[];
   sockets: string[];
   exists: string[];
+  /** Paths examined and found absent (with `exists`: every path the probe looked at). */
+  absent: string[];
   attempts: Record<string, Attempt>;
   /** Attempts per subject: cgw (cgroup mount point -> open cgroup.procs for append), mknod and devopen ("b 7:0"). */
   keyed: Record<string, Record<string, Attempt>>;
 }
 
-const MULTI = new Set(['mnt', 'cgroup', 'sock', 'exists']);
+const MULTI = new Set(['mnt', 'cgroup', 'sock', 'exists', 'absent']);
 /** Keys whose values are `SUBJECT|exit:message` attempts, collected per subject. */
-const KEYED = new Set(['cgw', 'mknod', 'devopen']);
+const KEYED = new Set(['cgw', 'mknod', 'devopen', 'wopen']);
 
 export function parseIsolationProbe(stdout: string): ProbeReport {
-  const report: ProbeReport = { values: {}, mountLines: [], cgroupLines: [], sockets: [], exists: [], attempts: {}, keyed: {} };
+  const report: ProbeReport = { values: {}, mountLines: [], cgroupLines: [], sockets: [], exists: [], absent: [], attempts: {}, keyed: {} };
   for (const line of stdout.split('\n')) {
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
@@ -109,6 +112,7 @@ export function parseIsolationProbe(stdout: string): ProbeReport {
       if (key === 'mnt') report.mountLines.push(value);
       else if (key === 'cgroup') report.cgroupLines.push(value);
       else if (key === 'sock') { if (!report.sockets.includes(value)) report.sockets.push(value); }
+      else if (key === 'absent') report.absent.push(value);
       else report.exists.push(value);
     } else if (key.startsWith('try.')) {
       report.attempts[key.slice(4)] = parseAttempt(value);
@@ -154,6 +158,40 @@ export function incompleteIsolationProbe(report: ProbeReport): string | undefine
   if (!/^[0-9a-f]{16}$/.test(report.values.CapEff ?? '')) return `the probe found no readable capability set (CapEff="${report.values.CapEff ?? ''}")`;
   if (report.mountLines.length === 0) return 'the probe could not read /proc/self/mountinfo';
   return undefined;
+}
+
+// ---- paths a step names (issue 14: no verdict on a path nobody looked at) ---------------------------
+
+/**
+ * For paths a feature names that the shared probe does not examine: run in a container of the same
+ * configuration, the paths given in $KEELHAUL_PATHS (one a line, never spliced into the script).
+ * Reports each path as exists/absent, where a symlink leads (`resolved=PATH|REAL`), the mount table,
+ * and, with $KEELHAUL_OPEN_FOR_WRITING set, an open for append that writes nothing (`wopen`), tried
+ * on regular files only: opening a device or a FIFO can have effects of its own.
+ */
+export const PATH_PROBE = [
+  'printf "%s\\n" "$KEELHAUL_PATHS" | while IFS= read -r p; do',
+  '  [ -n "$p" ] || continue',
+  '  if [ -e "$p" ]; then echo "exists=$p"; echo "resolved=$p|$(readlink -f "$p" 2>/dev/null)"; else echo "absent=$p"; continue; fi',
+  '  if [ -n "$KEELHAUL_OPEN_FOR_WRITING" ]; then',
+  '    if [ -f "$p" ]; then o=$( ( true >> "$p" ) 2>&1 ); echo "wopen=$p|$?:$(printf %s "$o" | tr \'\\n\' \' \' | head -c 200)"',
+  '    else echo "wopen=$p|skipped:not a regular file, not opened"; fi',
+  '  fi',
+  'done',
+  'while IFS= read -r l; do echo "mnt=$l"; done < /proc/self/mountinfo',
+  'echo "probe=done"',
+].join('\n');
+
+/** `resolved=PATH|REAL` lines of the path probe: where each existing path really is. */
+export function resolvedPaths(stdout: string): Record<string, string> {
+  const resolved: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    if (!line.startsWith('resolved=')) continue;
+    const value = line.slice('resolved='.length);
+    const bar = value.lastIndexOf('|');
+    if (bar > 0 && value.slice(bar + 1)) resolved[value.slice(0, bar)] = value.slice(bar + 1);
+  }
+  return resolved;
 }
 
 // ---- sibling containers (ISO-03..05) -------------------------------------------------------------

@@ -5,8 +5,8 @@ import { UsageError } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan } from './cucumber-config.js';
 import { loadProfileFile, resolveProfileOption } from './profiles.js';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { IRunConfiguration } from '@cucumber/cucumber/api';
 import { effectiveKeyword, suggestionsFor } from './step-suggestions.js';
 
@@ -55,8 +55,12 @@ export async function check(options: { paths: string[]; requires: string[]; prof
     out(`keelhaul check: ${problems.filter((p) => !p.startsWith('    ')).length} problem(s)`);
     return EXIT.usage;
   }
+  if (planned === 0) {
+    out(`keelhaul check: no problems, but ${options.tags ? `--tags '${options.tags}' selected no scenario` : 'the paths hold no scenario'}`);
+    return EXIT.nothingRan;
+  }
   out(`keelhaul check: ${planned} scenario(s), no problems`);
-  return planned === 0 ? EXIT.nothingRan : EXIT.ok;
+  return EXIT.ok;
 }
 
 function keywordAt(file: string, line: number): string {
@@ -69,14 +73,8 @@ function keywordAt(file: string, line: number): string {
 
 /** The run configuration for the selected feature files minus those given, or undefined if none remain. */
 async function withoutFiles(config: IRunConfiguration, options: { paths: string[]; requires: string[]; tags?: string; cwd: string }, broken: string[]): Promise<IRunConfiguration | undefined> {
-  const files: string[] = [];
-  for (const path of config.sources.paths) {
-    const plain = path.replace(/(:\d+)+$/, '');
-    if (statSync(plain).isDirectory()) {
-      for (const f of readdirSync(plain, { recursive: true, encoding: 'utf8' })) if (f.endsWith('.feature')) files.push(join(plain, f));
-    } else files.push(path);
-  }
-  const remaining = files.filter((f) => !broken.includes(f.replace(/(:\d+)+$/, '')));
+  // The configuration's paths are files already (run/feature-files.ts expanded the folders).
+  const remaining = config.sources.paths.filter((f) => !broken.includes(f.replace(/(:\d+)+$/, '')));
   if (remaining.length === 0) return undefined;
   return buildRunConfiguration({ paths: remaining, requires: options.requires, tags: options.tags, cwd: options.cwd });
 }

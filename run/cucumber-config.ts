@@ -1,11 +1,14 @@
 // Building cucumber's run configuration from keelhaul's options, and the authoring preflight that
 // needs no platform: parse errors, an empty selection, undefined and ambiguous steps.
 import { loadConfiguration, loadSources, loadSupport, runCucumber, type IRunConfiguration, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { UsageError } from '../judges/errors.js';
+import { lintEnvelopes } from '../judges/authoring-lint.js';
+import type { ArgumentCheck } from '../support/step-docs.js';
 import { compiledDir, packageRoot } from './paths.js';
+import { NoFeatureFiles, resolveFeatureFiles } from './feature-files.js';
 
 export interface SelectionOptions {
   paths: string[];
@@ -15,7 +18,8 @@ export interface SelectionOptions {
 }
 
 export interface AuthoringProblem {
-  kind: 'parse' | 'undefined' | 'ambiguous' | 'pending';
+  /** `authoring`: Gherkin that parses but would run nothing (judges/authoring-lint.ts). */
+  kind: 'parse' | 'undefined' | 'ambiguous' | 'pending' | 'authoring';
   uri: string;
   line: number;
   column: number;
@@ -23,20 +27,12 @@ export interface AuthoringProblem {
   stepText?: string;
 }
 
-/** The feature paths, checked for readability (exit 2 with the path otherwise). */
+/** The feature files the paths stand for (run/feature-files.ts); none at all is NoFeatureFiles. */
 export function featurePaths(paths: string[], cwd: string): string[] {
-  const chosen = paths.length > 0 ? paths : [join(packageRoot(), 'features')];
-  return chosen.map((p) => {
-    const [file, ...lineSuffix] = p.split(/(?=:\d+$)/);
-    const absolute = resolve(cwd, file!);
-    if (!existsSync(absolute)) throw new UsageError(`features path ${p} does not exist`);
-    try {
-      accessSync(absolute, constants.R_OK | (statSync(absolute).isDirectory() ? constants.X_OK : 0));
-    } catch {
-      throw new UsageError(`features path ${p} cannot be read`);
-    }
-    return absolute + lineSuffix.join('');
-  });
+  const { files, empty } = resolveFeatureFiles(paths, cwd, join(packageRoot(), 'features'));
+  // Never hand cucumber an empty list: it would fall back to ./features of the working directory.
+  if (files.length === 0) throw new NoFeatureFiles(empty);
+  return files;
 }
 
 /** keelhaul's own support and steps, then the user's --require'd files (JS or TS). */
@@ -125,7 +121,52 @@ export async function findStepProblems(config: IRunConfiguration, cwd: string): 
     runtime: { ...config.runtime, dryRun: true, parallel: 0 },
     formats: { stdout: 'message', files: {}, publish: false, options: {} },
   }, { cwd, stdout: capture, stderr: nullStream() });
-  return { problems: stepProblems(envelopes), support, envelopes };
+  // The API's library type is opaque; the loaded object is cucumber's SupportCodeLibrary.
+  const definitions = (support as unknown as { stepDefinitions: LoadedStepDefinition[] }).stepDefinitions;
+  const matchesStep = (text: string) => definitions.some((d) => d.matchesStepName(text));
+  const lint: AuthoringProblem[] = lintEnvelopes(envelopes, matchesStep).map((p) => ({ kind: 'authoring', ...p }));
+  return { problems: [...lint, ...argumentProblems(envelopes, definitions), ...stepProblems(envelopes)], support, envelopes };
+}
+
+interface LoadedStepDefinition {
+  matchesStepName(text: string): boolean;
+  expression: { match(text: string): Array<{ getValue(thisObj: unknown): unknown }> | null };
+  options?: { wrapperOptions?: { accepts?: ArgumentCheck } };
+}
+
+/**
+ * Arguments a step cannot judge (its `accepts` check, support/step-docs.ts), found before anything
+ * runs: a path or a name the judgement would otherwise ignore is an authoring error, not a pass.
+ */
+function argumentProblems(envelopes: any[], definitions: LoadedStepDefinition[]): AuthoringProblem[] {
+  const locations = new Map<string, { line: number; column: number }>();
+  const visit = (node: any): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node.id && node.location && typeof node.text === 'string' && node.keyword) locations.set(node.id, { line: node.location.line, column: node.location.column ?? 0 });
+    for (const value of Object.values(node)) if (value && typeof value === 'object') visit(value);
+  };
+  for (const e of envelopes) if (e.gherkinDocument) visit(e.gherkinDocument.feature);
+  const problems: AuthoringProblem[] = [];
+  const seen = new Set<string>();
+  for (const e of envelopes) {
+    if (!e.pickle) continue;
+    for (const step of e.pickle.steps) {
+      const matching = definitions.filter((d) => d.matchesStepName(step.text));
+      const accepts = matching.length === 1 ? matching[0]!.options?.wrapperOptions?.accepts : undefined;
+      if (!accepts) continue; // undefined and ambiguous steps are reported as such
+      const args: unknown[] = (matching[0]!.expression.match(step.text) ?? []).map((a) => a.getValue(null));
+      if (step.argument?.dataTable) args.push(step.argument.dataTable.rows.map((r: any) => r.cells.map((c: any) => c.value)));
+      else if (step.argument?.docString) args.push(step.argument.docString.content);
+      const why = accepts(args);
+      const location = locations.get(step.astNodeIds[0]);
+      const key = `${e.pickle.uri}:${location?.line}:${why}`;
+      if (!why || seen.has(key)) continue;
+      seen.add(key);
+      problems.push({ kind: 'authoring', uri: e.pickle.uri, line: location?.line ?? 0, column: location?.column ?? 0, message: `"${step.text}": ${why}` });
+    }
+  }
+  return problems;
 }
 
 export function stepProblems(envelopes: any[]): AuthoringProblem[] {

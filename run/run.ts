@@ -14,6 +14,7 @@ import { EXIT } from '../judges/outcome.js';
 import type { KeelhaulParameters } from '../support/parameters.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream } from './cucumber-config.js';
 import { OutcomeTracker } from './outcome-tracker.js';
+import { NoFeatureFiles } from './feature-files.js';
 import { loadProfile, resolveProfileOption } from './profiles.js';
 import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js';
 import { writeMatrixIfAny } from './matrix.js';
@@ -80,13 +81,20 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const profileChoice = resolveProfileOption(options.profile);
   if (profileChoice.kind === 'file') loadProfile(options.profile);
   const selection = { paths: options.paths, tags: withoutDeep(options.tags), requires: options.requires, cwd: options.cwd };
-  const preflightConfig = await buildRunConfiguration(selection);
+  let preflightConfig: Awaited<ReturnType<typeof buildRunConfiguration>>;
+  try {
+    preflightConfig = await buildRunConfiguration(selection);
+  } catch (error) {
+    if (!(error instanceof NoFeatureFiles)) throw error;
+    log(`keelhaul: nothing ran: ${error.paths.join(', ')} ${error.paths.length > 1 ? 'hold' : 'holds'} no feature file`);
+    return EXIT.nothingRan;
+  }
   const { planned, problems: parseProblems } = await loadPlan(preflightConfig, options.cwd);
   if (parseProblems.length > 0) {
     throw new UsageError(parseProblems.map((p) => `parse error: ${formatProblem(p)}`).join('\n'));
   }
   if (planned === 0) {
-    log(`keelhaul: nothing ran: ${options.tags ? `--tags '${options.tags}'` : 'the paths'} selected no scenario`);
+    log(`keelhaul: nothing ran: ${options.tags ? `--tags '${options.tags}' selected no scenario` : 'the paths hold no scenario'}`);
     return EXIT.nothingRan;
   }
   // The platform preflight (read-only: /version, /info) overlaps the authoring dry run; an authoring

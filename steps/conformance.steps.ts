@@ -13,7 +13,7 @@ import {
   type ConformanceClass, type ConformanceObservation, type OptionEvidence,
 } from '../judges/conformance.js';
 import { Finding } from '../judges/errors.js';
-import { doc } from '../support/step-docs.js';
+import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 type Json = Record<string, any>;
@@ -702,6 +702,7 @@ When('a container is created with {string} set to {string}', doc(
   'Create-option conformance (conformance.md 5.3): creates a container with this option (memory, cpus, cpu-shares, privileged, cap-add, cap-drop, security-opt, read-only, tmpfs, bind, network, publish, restart-policy, pids-limit, ulimit, shm-size, label, env, user, workdir, unknown-field), reads it back with inspect AND looks from inside the container (cgroup files, /proc/self/status, mounts, id, pwd). Refused = rejected; not in effect inside = ignored (whatever inspect says); in effect but differently = divergent.',
   'When a container is created with "memory" set to "100m"',
   90_000,
+  ((args) => (OPTIONS[String(args[0])] ? undefined : `this step judges these options: ${Object.keys(OPTIONS).join(', ')}; not "${args[0]}"`)) satisfies ArgumentCheck,
 ), async function (this: KeelhaulWorld, option: string, value: string) {
   const def = OPTIONS[option];
   if (!def) throw new Error(`unknown option "${option}" (known: ${Object.keys(OPTIONS).join(', ')})`);

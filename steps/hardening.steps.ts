@@ -17,7 +17,7 @@ import {
 import { isMasked, isReadOnly, mountFor, sharedPropagation, type MountEntry } from '../judges/mountinfo.js';
 import { judgeNamespace, kernelHasStaticMntNet, parseNamespaceLink, type NamespaceKind } from '../judges/namespaces.js';
 import type { ProbeReport } from '../judges/probes-isolation.js';
-import { doc } from '../support/step-docs.js';
+import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 import { probeContainer, type Probed } from './isolation.steps.js';
 
@@ -289,6 +289,17 @@ When('a container is requested with {string}', doc(
   'Asks the API for a container with one dangerous option (see the feature files for the list: privileged mode, "the SYS_ADMIN capability added", host binds, "the host\'s /dev mounted read-only through Mounts", "the host\'s /etc through a local volume bound to it" (created first, removed at the end), host namespaces, disabled seccomp/LSM, devices, cgroup parent, a host sysctl, OOM opt-outs, shared propagation) and, if it starts, probes it from the inside. A refusal at create or start is recorded with its raw message.',
   'When a container is requested with "the SYS_ADMIN capability added"',
   90_000,
+  ((args) => {
+    try {
+      optionFor(String(args[0]));
+      return undefined;
+    } catch (error) {
+      // An unknown capability says so; an unknown option gets the list of those the step knows.
+      return /capability added$/.test(String(args[0]))
+        ? `this step judges "the <CAP> capability added" for a known capability: ${(error as Error).message}`
+        : `this step judges these options: the <CAP> capability added, ${Object.keys(OPTIONS).join(', ')}; not "${args[0]}"`;
+    }
+  }) satisfies ArgumentCheck,
 ), async function (this: KeelhaulWorld, name: string) {
   const option = optionFor(name);
   const baseline = await probeContainer(this);

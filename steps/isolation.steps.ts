@@ -14,21 +14,29 @@ import {
 import { isNamespaceKind } from '../judges/namespaces.js';
 import { parseProbeOutput } from '../judges/probe.js';
 import {
-  ISOLATION_PROBE, incompleteIsolationProbe, mountRefused, observerScript, parseIsolationProbe, refused, siblingScript,
+  ISOLATION_PROBE, PATH_PROBE, incompleteIsolationProbe, mountRefused, observerScript, parseIsolationProbe, refused, resolvedPaths, siblingScript,
   type Attempt, type ProbeReport,
 } from '../judges/probes-isolation.js';
-import { doc } from '../support/step-docs.js';
+import { doc, listArgument, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
-function list(text: string): string[] {
-  return text.split(/\s*(?:,|\band\b)\s*/).map((s) => s.trim()).filter(Boolean);
-}
+const list = listArgument;
+
+/** Paths are looked at inside the container: they must be absolute (a relative one names the probe's working folder). */
+const absolutePaths: ArgumentCheck = (args) => {
+  const paths = list(String(args[0] ?? ''));
+  if (paths.length === 0) return 'this step judges absolute paths: give at least one';
+  const relative = paths.filter((p) => !p.startsWith('/'));
+  return relative.length > 0 ? `this step judges absolute paths inside the container; not ${relative.map((p) => `"${p}"`).join(', ')}` : undefined;
+};
 
 export interface Probed {
   report: ProbeReport;
   mounts: MountEntry[];
   /** The NetworkMode the probe container really ran with. */
   networkMode: string;
+  /** The configuration it was started with: a follow-up probe (paths it did not examine) uses the same. */
+  spec: Partial<ContainerSpec>;
 }
 
 /**
@@ -42,7 +50,46 @@ export async function probeContainer(world: KeelhaulWorld, spec: Partial<Contain
   const report = parseIsolationProbe(result.stdout);
   const missing = incompleteIsolationProbe(report);
   if (missing) throw new Error(`${missing} (exit ${result.exitCode}; stderr: ${result.stderr.trim().slice(0, 200)})`);
-  return { report, mounts: parseMountinfo(report.mountLines), networkMode };
+  return { report, mounts: parseMountinfo(report.mountLines), networkMode, spec };
+}
+
+interface ExaminedPaths {
+  exists: Set<string>;
+  mounts: MountEntry[];
+  /** Where an existing path really is (symlinks followed): its mount is judged there. */
+  where: (path: string) => string;
+  /** `( true >> PATH )` per path, when asked for. */
+  opened: Record<string, Attempt>;
+  /** 'the shared probe' or 'a follow-up container of the same configuration'. */
+  by: string;
+}
+
+/**
+ * What is known of these paths in the probed configuration. The shared probe looks at a fixed list;
+ * any other path a feature names is looked at by a follow-up container of the same configuration
+ * that examines exactly the paths given (judges/probes-isolation.ts PATH_PROBE), so a verdict is
+ * never about a path nobody looked at (issue 14).
+ */
+async function examinePaths(world: KeelhaulWorld, paths: string[], openForWriting = false): Promise<ExaminedPaths> {
+  const shared = probed(world);
+  const seen = new Set([...shared.report.exists, ...shared.report.absent]);
+  if (!openForWriting && paths.every((p) => seen.has(p))) {
+    return { exists: new Set(shared.report.exists), mounts: shared.mounts, where: (p) => p, opened: {}, by: 'the shared probe' };
+  }
+  const env = [...(shared.spec.env ?? []), `KEELHAUL_PATHS=${paths.join('\n')}`, ...(openForWriting ? ['KEELHAUL_OPEN_FOR_WRITING=1'] : [])];
+  const result = await world.probe(PATH_PROBE, { ...shared.spec, env });
+  if (result.timedOut) throw new Error('the path probe container did not finish in time');
+  const report = parseIsolationProbe(result.stdout);
+  if (report.values.probe !== 'done' || report.mountLines.length === 0) {
+    throw new Error(`the path probe did not finish (exit ${result.exitCode}; stderr: ${result.stderr.trim().slice(0, 200)})`);
+  }
+  const unseen = paths.filter((p) => !report.exists.includes(p) && !report.absent.includes(p));
+  if (unseen.length > 0) throw new Error(`the path probe did not report ${unseen.join(', ')}`);
+  const resolved = resolvedPaths(result.stdout);
+  return {
+    exists: new Set(report.exists), mounts: parseMountinfo(report.mountLines), where: (p) => resolved[p] ?? p,
+    opened: report.keyed.wopen ?? {}, by: 'a follow-up container of the same configuration',
+  };
 }
 
 /**
@@ -247,23 +294,27 @@ Then('it cannot open host devices, even through device nodes it creates', doc(
 });
 
 Then('{string} are read-only where they exist', doc(
-  'For each path that exists in the container, the mount covering it (from /proc/self/mountinfo) must be read-only.',
+  'For each path that exists in the container, the mount covering it (from /proc/self/mountinfo; symlinks followed) must be read-only. Paths the shared probe does not look at are examined by a container of the same configuration.',
   'Then "/proc/sys, /proc/sysrq-trigger, /sys" are read-only where they exist',
-), function (this: KeelhaulWorld, paths: string) {
-  const { report, mounts } = probed(this);
+  undefined, absolutePaths,
+), async function (this: KeelhaulWorld, paths: string) {
+  const examined = await examinePaths(this, list(paths));
   const writable: string[] = [];
   const state: Record<string, string> = {};
   for (const path of list(paths)) {
-    if (!report.exists.includes(path)) {
+    if (!examined.exists.has(path)) {
       state[path] = 'absent';
       continue;
     }
-    const m = mountFor(mounts, path);
-    state[path] = m ? `${isReadOnly(m) ? 'ro' : 'rw'} (mount at ${m.mountPoint})` : 'no mount';
-    if (m && !isReadOnly(m)) writable.push(`${path} (mounted rw at ${m.mountPoint})`);
+    const real = examined.where(path);
+    const m = mountFor(examined.mounts, real);
+    const via = real === path ? '' : ` (it is ${real})`;
+    state[path] = m ? `${isReadOnly(m) ? 'ro' : 'rw'} (mount at ${m.mountPoint})${via}` : 'no mount';
+    if (!m || !isReadOnly(m)) writable.push(`${path}${via} (${m ? `mounted rw at ${m.mountPoint}` : 'no mount covers it'})`);
   }
   this.observe('kernelInterfaces', state);
-  expect(writable, `writable kernel interfaces: ${writable.join(', ')}`).to.be.empty;
+  this.observe('pathsExaminedBy', examined.by);
+  expect(writable, `writable: ${writable.join(', ')}`).to.be.empty;
 });
 
 Then('its cgroup filesystems cannot be written', doc(
@@ -288,43 +339,65 @@ Then('its cgroup filesystems cannot be written', doc(
 });
 
 Then('{string} cannot be opened for writing', doc(
-  'Opens the file for append in a subshell and writes nothing (`( true >> FILE )`): busybox `test -w` is always true for root. The open must fail (read-only file system or permission denied).',
+  'Opens each file for append in a subshell and writes nothing (`( true >> FILE )`): busybox `test -w` is always true for root. The open must fail (read-only file system or permission denied). Only regular files are opened (a device or FIFO can act on an open); a path that is absent is not-applicable, one that is not a regular file inconclusive.',
   'Then "/proc/sys/kernel/core_pattern" cannot be opened for writing',
-), function (this: KeelhaulWorld, path: string) {
-  if (path !== '/proc/sys/kernel/core_pattern') throw new Error('the probe only tries /proc/sys/kernel/core_pattern');
+  undefined, absolutePaths,
+), async function (this: KeelhaulWorld, paths: string) {
+  const given = list(paths);
   const { report } = probed(this);
-  if (!report.exists.includes(path)) this.notApplicable(`${path} does not exist in the container`);
-  const attempt = report.attempts.core_pattern_open;
-  this.observe('openForWriting', describeAttempt(attempt));
-  if (attempt?.ok) throw new Finding(`${path} opened for writing (nothing was written)`);
+  // The shared probe already opened core_pattern; any other file is opened by a follow-up container.
+  const examined = given.length === 1 && given[0] === '/proc/sys/kernel/core_pattern' && report.attempts.core_pattern_open
+    ? { exists: new Set(report.exists), opened: { [given[0]]: report.attempts.core_pattern_open } as Record<string, Attempt>, by: 'the shared probe' }
+    : await examinePaths(this, given, true);
+  const state: Record<string, string> = {};
+  const opened: string[] = [];
+  const unclear: string[] = [];
+  for (const path of given) {
+    if (!examined.exists.has(path)) {
+      state[path] = 'absent';
+      continue;
+    }
+    const attempt = examined.opened[path];
+    state[path] = describeAttempt(attempt);
+    if (attempt?.ok) opened.push(path);
+    else if (refused(attempt) !== true) unclear.push(`${path}: ${attempt?.message || 'no answer'}`);
+  }
+  this.observe('openForWriting', given.length === 1 ? state[given[0]!] : state);
+  this.observe('pathsExaminedBy', examined.by);
+  if (opened.length > 0) throw new Finding(`${opened.join(', ')} opened for writing (nothing was written)`);
+  if (given.every((p) => !examined.exists.has(p))) this.notApplicable(`${given.join(', ')} ${given.length > 1 ? 'do' : 'does'} not exist in the container`);
+  if (unclear.length > 0) this.inconclusive(`not refused by permission, so not proven unwritable: ${unclear.join('; ')}`);
 });
 
 Then('{string} are masked or absent', doc(
-  'Each path must either not exist or have something mounted over it (moby and podman bind /dev/null or an empty read-only tmpfs on masked paths).',
+  'Each path must either not exist or be hidden by a mask placed exactly on it: /dev/null bound over a file or a read-only tmpfs over a folder (what moby and podman do). Any other mount there, such as the engine\'s bind of /etc/hostname, shows real content. Paths the shared probe does not look at are examined by a container of the same configuration.',
   'Then "/proc/kcore, /proc/keys, /proc/timer_list" are masked or absent',
-), function (this: KeelhaulWorld, paths: string) {
-  const { report, mounts } = probed(this);
+  undefined, absolutePaths,
+), async function (this: KeelhaulWorld, paths: string) {
+  const examined = await examinePaths(this, list(paths));
   const state: Record<string, string> = {};
   const open: string[] = [];
   for (const path of list(paths)) {
-    if (!report.exists.includes(path)) state[path] = 'absent';
-    else if (isMasked(mounts, path)) state[path] = 'masked';
+    if (!examined.exists.has(path)) state[path] = 'absent';
+    else if (isMasked(examined.mounts, path)) state[path] = 'masked';
     else {
       state[path] = 'readable';
       open.push(path);
     }
   }
   this.observe('maskedPaths', state);
+  this.observe('pathsExaminedBy', examined.by);
   expect(open, `not masked: ${open.join(', ')}`).to.be.empty;
 });
 
 Then('the masking of {string} is reported', doc(
-  'Records whether these paths are masked (newer engine releases mask them; older ones do not). Never fails.',
+  'Records whether these paths are masked (newer engine releases mask them; older ones do not). Never fails; paths the shared probe does not look at are examined by a container of the same configuration.',
   'Then the masking of "/proc/interrupts" is reported',
-), function (this: KeelhaulWorld, paths: string) {
-  const { report, mounts } = probed(this);
+  undefined, absolutePaths,
+), async function (this: KeelhaulWorld, paths: string) {
+  const examined = await examinePaths(this, list(paths));
   const state: Record<string, string> = {};
-  for (const path of list(paths)) state[path] = !report.exists.includes(path) ? 'absent' : isMasked(mounts, path) ? 'masked' : 'readable';
+  for (const path of list(paths)) state[path] = !examined.exists.has(path) ? 'absent' : isMasked(examined.mounts, path) ? 'masked' : 'readable';
   this.observe('maskedByNewerEngines', state);
 });
 
@@ -341,6 +414,14 @@ const ATTEMPTS: Record<string, { key: string; judge: (a: Attempt | undefined) =>
 Then('the kernel refuses each of these attempts:', doc(
   'Each row names an attempt the probe made (join another namespace, read the kernel log, change the hostname, mount a filesystem, create a user namespace); each must have been refused with a permission error. An attempt that failed for another reason is inconclusive.',
   'Then the kernel refuses each of these attempts:\n  | attempt | what it would allow |\n  | read the kernel log | host kernel addresses and messages |',
+  undefined,
+  (args) => {
+    const [header = [], ...rows] = (args[0] ?? []) as string[][];
+    const column = header.indexOf('attempt');
+    if (column < 0) return 'this step needs a table with an "attempt" column';
+    const unknown = rows.map((r) => r[column] ?? '').filter((name) => !ATTEMPTS[name]);
+    return unknown.length > 0 ? `this step judges these attempts: ${Object.keys(ATTEMPTS).join(', ')}; not ${unknown.map((u) => `"${u}"`).join(', ')}` : undefined;
+  },
 ), function (this: KeelhaulWorld, table: DataTable) {
   const { report } = probed(this);
   const allowed: string[] = [];

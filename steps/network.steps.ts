@@ -221,6 +221,12 @@ Then('none of the host ports {string} on its gateway accepts a connection from i
   'From a container on the default network: connects (nc -w 2) to each listed port of its own gateway, the host\'s address on that network. Fails if any accepts a connection. Only the gateway is probed: no address range is swept.',
   'Then none of the host ports "22, 111, 2049, 10250" on its gateway accepts a connection from inside a container',
   90_000,
+  (args) => {
+    const ports = list(String(args[0] ?? ''));
+    const bad = ports.filter((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535);
+    if (ports.length === 0 || ports.length > 16) return `this step judges 1 to 16 port numbers; got ${ports.length}`;
+    return bad.length > 0 ? `this step judges port numbers from 1 to 65535; not ${bad.map((b) => `"${b}"`).join(', ')}` : undefined;
+  },
 ), async function (this: KeelhaulWorld, portList: string) {
   const ports = list(portList).map(Number);
   if (ports.some((p) => !Number.isInteger(p) || p < 1 || p > 65535) || ports.length > 16) throw new Error(`give 1 to 16 port numbers, not "${portList}"`);

@@ -10,7 +10,7 @@ import {
   heartbeatScript, judgeFairShare, judgeQuota, judgeWeights, judgeWriteThrottle, median, memoryOffenderScript, num,
   parseKeyValues, parseSize, parseSpin, round, shmWriterScript, type KeyValues, type SpinResult, type Verdict,
 } from '../judges/resources.js';
-import { doc } from '../support/step-docs.js';
+import { doc, itemsFrom } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 /** Every RES container is bounded: no network, 64 MiB, 64 pids, unless a step asks for its own limits. */
@@ -102,11 +102,15 @@ async function waitForLog(world: KeelhaulWorld, id: string, pattern: RegExp, tim
   }
 }
 
+/** The resource-control flags of GET /info (moby api/types/system.Info): a name outside them is never reported, so never judged. */
+const INFO_CONTROLS = ['MemoryLimit', 'SwapLimit', 'KernelMemory', 'KernelMemoryTCP', 'CpuCfsPeriod', 'CpuCfsQuota', 'CPUShares', 'CPUSet', 'PidsLimit', 'OomKillDisable'] as const;
+
 // ---- preflight and co-location ----------------------------------------------------------------
 
 Given('the platform supports the {string} control', doc(
   'Reads the control\'s flag from GET /info (MemoryLimit, SwapLimit, CpuCfsQuota, CPUShares, CPUSet, PidsLimit, ...). A platform that says it lacks the control makes the scenario not-applicable with that reason; a platform that does not say is measured anyway.',
   'Given the platform supports the "SwapLimit" control',
+  undefined, itemsFrom('/info control flags', INFO_CONTROLS),
 ), async function (this: KeelhaulWorld, flag: string) {
   const info = await platformInfo(this);
   this.observe(`info.${flag}`, info[flag] ?? 'not reported');

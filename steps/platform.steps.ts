@@ -1,7 +1,7 @@
 // Steps about the platform itself, answered by its API without starting a container.
 import { Given, Then } from '@cucumber/cucumber';
 import { expect } from 'chai';
-import { doc } from '../support/step-docs.js';
+import { doc, itemsFrom } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 Given('the platform answers a ping', doc(
@@ -17,6 +17,7 @@ Given('the platform answers a ping', doc(
 Then('the platform is a {string} engine', doc(
   'Compares the fingerprint\'s engine kind (docker, podman, sdc, unknown) from /version and /info.',
   'Then the platform is a "docker" engine',
+  undefined, itemsFrom('engine kinds', ['docker', 'podman', 'sdc', 'unknown']),
 ), function (this: KeelhaulWorld, engine: string) {
   expect(this.fingerprint.engine, `the platform is ${this.fingerprint.engine} ${this.fingerprint.version}`).to.equal(engine);
 });

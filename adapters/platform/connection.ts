@@ -69,6 +69,10 @@ export function parseTarget(raw: string, source: string, env: NodeJS.ProcessEnv,
       const scheme = tls ? 'https' : 'tcp';
       return { url: `${scheme}://${url.hostname}:${port}`, transport: 'tcp', host, port, tls, source };
     }
+    case 'ssh:':
+      // The Docker CLI's ssh:// runs `docker system dial-stdio` on the remote host over ssh and speaks
+      // HTTP through that pipe: it needs the docker CLI there and an ssh client here, which keelhaul does not drive.
+      throw new UsageError(`${source}: ssh:// is not supported ("${raw}"): the Docker CLI's ssh transport runs \`docker system dial-stdio\` on the remote host over ssh, which keelhaul does not do; forward the socket (ssh -NL /tmp/docker.sock:/var/run/docker.sock host, then --target unix:///tmp/docker.sock) or expose the API over tcp:// with TLS`);
     default:
       throw new UsageError(`${source}: unsupported scheme "${url.protocol.replace(/:$/, '')}" in "${raw}" (use unix://, tcp:// or https://)`);
   }

@@ -242,3 +242,116 @@ describe('a user\'s own TypeScript steps through --require', () => {
 before(async () => {
   for (const [engine, host] of ENGINES) assert.ok(await reachable(host), `${engine} is not reachable at ${host}: run scripts/engines.sh up`);
 });
+
+// ---- no vacuous passes (issue 14): a scenario passes only if its judgement observed what it judges ----
+
+const UNREACHABLE = 'tcp://127.0.0.1:1'; // authoring errors are found before the platform is contacted
+
+const NO_STEPS = 'Feature: broken\n  Scenario: x\n    Given\n    Scenari o oops\n';
+const MISSPELT = 'Feature: typos\n  Scenario: y\n    Thn foo\n    Given a container started with no options\n';
+
+describe('no vacuous passes: authoring', () => {
+  test('a scenario with no steps, or description lines that look like a step or a misspelt keyword, is exit 2 with file:line (check and run)', async () => {
+    const dir = project({ 'features/broken.feature': NO_STEPS, 'features/typos.feature': MISSPELT });
+    const check = await runKeelhaul(['check', 'features'], { cwd: dir });
+    assert.equal(check.exitCode, 2, check.stdout + check.stderr);
+    assert.match(check.stdout, /^features\/broken\.feature:2:3: Scenario "x" has no steps: it would pass having checked nothing$/m);
+    assert.match(check.stdout, /^features\/broken\.feature:3:5: "Given" is a step keyword with no step text: Gherkin reads this line as description, not as a step$/m);
+    assert.match(check.stdout, /^features\/broken\.feature:4:5: "Scenari o oops" looks like a misspelt "Scenario"/m);
+    assert.match(check.stdout, /^features\/typos\.feature:3:5: "Thn foo" looks like a misspelt "Then"/m);
+    for (const file of ['broken', 'typos']) {
+      const run = await runKeelhaul(['run', `features/${file}.feature`, '--target', UNREACHABLE, '--reports', `r-${file}`], { cwd: dir });
+      assert.equal(run.exitCode, 2, run.stdout + run.stderr);
+      assert.match(run.stderr, new RegExp(`^keelhaul: features/${file}\\.feature:\\d+:\\d+: `));
+      assert.doesNotMatch(run.stderr, /cannot reach/);
+    }
+  });
+
+  test('the shipped features and the examples stay clean', async () => {
+    const shipped = await runKeelhaul(['check', join(ROOT, 'features')]);
+    assert.equal(shipped.exitCode, 0, shipped.stdout + shipped.stderr);
+    const example = await runKeelhaul(['check', join(EXAMPLE, 'features'), '--require', join(EXAMPLE, 'steps')]);
+    assert.equal(example.exitCode, 0, example.stdout + example.stderr);
+  });
+
+  test('an argument a step cannot judge is refused at authoring time: "this step judges ..."', async () => {
+    const dir = project({
+      'features/args.feature': 'Feature: args\n  Scenario: a\n    Given a container started with no options\n'
+        + '    Then "etc/shadow" are masked or absent\n    And its effective capabilities include none of "SYS_ADMN"\n'
+        + '    And its "pid, nett" namespaces are not the host\'s initial ones\n',
+    });
+    const check = await runKeelhaul(['check', 'features'], { cwd: dir });
+    assert.equal(check.exitCode, 2, check.stdout);
+    assert.match(check.stdout, /^features\/args\.feature:4:5: .*this step judges absolute paths inside the container; not "etc\/shadow"$/m);
+    assert.match(check.stdout, /^features\/args\.feature:5:5: .*this step judges these capabilities .*not "SYS_ADMN"$/m);
+    assert.match(check.stdout, /^features\/args\.feature:6:5: .*this step judges these namespace kinds: pid, net, ipc, uts, mnt, user, cgroup, time; not "nett"$/m);
+    const run = await runKeelhaul(['run', 'features', '--target', UNREACHABLE], { cwd: dir });
+    assert.equal(run.exitCode, 2, run.stdout + run.stderr);
+  });
+
+  test('paths that hold no scenario: check says "no feature files" (2), run says nothing ran (3), other kinds of path are usage errors (2)', async () => {
+    const dir = project({ 'attacks/x.attack': 'Feature: gauntlt\n', 'x.txt': 'hello\n' });
+    const check = await runKeelhaul(['check', 'attacks'], { cwd: dir });
+    assert.equal(check.exitCode, 2);
+    assert.equal(check.stderr.trim(), 'keelhaul: no feature files in attacks (keelhaul reads .feature files)');
+    const run = await runKeelhaul(['run', 'attacks', '--target', UNREACHABLE], { cwd: dir });
+    assert.equal(run.exitCode, 3);
+    assert.equal(run.stderr.trim(), 'keelhaul: nothing ran: attacks holds no feature file');
+    for (const path of ['attacks/x.attack', 'x.txt']) {
+      const r = await runKeelhaul(['check', path], { cwd: dir });
+      assert.equal(r.exitCode, 2, r.stderr);
+      assert.match(r.stderr.trim(), new RegExp(`^keelhaul: features path ${path.replace('.', '\\.')}: [^\\n]+$`));
+      assert.doesNotMatch(r.stderr, /internal error/);
+    }
+  });
+});
+
+const PATHS_FEATURE = `Feature: paths the shared probe does not look at
+  Background:
+    Given a container started with no options
+
+  @VP-MASK
+  Scenario: files that are not masked
+    Then "/proc/cpuinfo, /etc/hostname" are masked or absent
+
+  @VP-RO
+  Scenario: folders that are writable
+    Then "/etc, /tmp" are read-only where they exist
+
+  @VP-SYSCTL
+  Scenario: a kernel interface the shared probe does not list
+    Then "/proc/sys/kernel/hostname" are read-only where they exist
+    And "/proc/sys/kernel/hostname" cannot be opened for writing
+
+  @VP-ABSENT
+  Scenario: a path that does not exist
+    Then "/keelhaul/no/such/path" are masked or absent
+`;
+
+describe('no vacuous passes: a path a step names is examined', () => {
+  const dir = project({ 'features/paths.feature': PATHS_FEATURE });
+  const FOLLOW_UP = 'a follow-up container of the same configuration';
+
+  test('on Docker and Podman: unmasked files and writable folders are findings, a read-only sysctl and an absent path pass, each examined by a follow-up container', async () => {
+    await Promise.all(ENGINES.map(async ([engine, host]) => {
+      const r = await runKeelhaul(['run', 'features', '--target', host, '--reports', `r-paths-${engine}`], { cwd: dir });
+      assert.equal(r.exitCode, 1, `${engine}: ${r.stdout}${r.stderr}`);
+      assert.deepEqual(outcomes(r.summary), { 'VP-MASK': 'finding', 'VP-RO': 'finding', 'VP-SYSCTL': 'pass', 'VP-ABSENT': 'pass' }, engine);
+      const byId = Object.fromEntries(r.summary.scenarios.map((s: any) => [s.id, s]));
+      assert.match(byId['VP-MASK'].reason, /not masked: \/proc\/cpuinfo, \/etc\/hostname/);
+      assert.match(byId['VP-RO'].reason, /writable: \/etc \(mounted rw at \/\), \/tmp/);
+      assert.deepEqual(byId['VP-ABSENT'].observations.maskedPaths, { '/keelhaul/no/such/path': 'absent' });
+      for (const s of r.summary.scenarios) assert.equal(s.observations.pathsExaminedBy, FOLLOW_UP, `${engine} ${s.id}`);
+      assert.deepEqual(await leftovers(host, r.summary.run), [], engine);
+    }));
+  });
+
+  test('on the weak fixture with /proc/sys writable (plant rw-proc-sys), the sysctl the shared probe does not list is a finding', async () => {
+    if (!(await reachable(WEAK))) throw new Error(`the weak fixture daemon is not up at ${WEAK} (test/fixtures/daemons.sh up weak)`);
+    const r = await withPlant('rw-proc-sys', () => runKeelhaul(['run', 'features', '--tags', '@VP-SYSCTL', '--target', WEAK, '--reports', 'r-paths-weak'], { cwd: dir }));
+    assert.equal(r.exitCode, 1, r.stdout + r.stderr);
+    assert.deepEqual(outcomes(r.summary), { 'VP-SYSCTL': 'finding' });
+    assert.match(r.summary.scenarios[0].reason, /writable: \/proc\/sys\/kernel\/hostname \(mounted rw at \/proc(\/sys)?\)/);
+    assert.deepEqual(await leftovers(WEAK, r.summary.run), []);
+  });
+});

@@ -26,6 +26,10 @@ test('a default Docker container: /proc/sys and /sys read-only, keys masked, no 
   assert.equal(pathReadOnly(mounts, '/proc/sysrq-trigger'), false, 'covered by /proc (rw): judged only where it exists');
   assert.equal(isMasked(mounts, '/proc/keys'), true);
   assert.equal(isMasked(mounts, '/proc/timer_list'), false);
+  assert.equal(isMasked(mounts, '/sys/firmware'), true, 'a read-only tmpfs over a folder');
+  // A mount exactly on the path that shows real content is not a mask (issue 14: /etc/hostname passed as "masked").
+  assert.equal(isMasked(mounts, '/etc/hostname'), false);
+  assert.equal(isMasked(mounts, '/sys/fs/cgroup'), false, 'a read-write tmpfs hides nothing');
   assert.deepEqual(hostMounts(mounts), []);
   assert.equal(overlayUpperdir(mounts), '/var/lib/docker/overlay2/a41/diff');
   assert.equal(isReadOnly(mountFor(mounts, '/sys/fs/cgroup/memory/memory.limit_in_bytes')!), true);
