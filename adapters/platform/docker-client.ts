@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import { PlatformError, isConnectionFailure, isTlsFailure, oneLine } from '../../judges/errors.js';
@@ -383,7 +384,11 @@ export class PlatformClient {
     }
     let stream: Readable;
     try {
-      stream = (await bounded(abortSignal, () => exec.start({ hijack: true, stdin: false, abortSignal } as any))) as unknown as Readable;
+      // Not dockerode's exec.start({hijack}): docker-modem only takes the stream from Node's
+      // 'upgrade' event, which needs Upgrade and Connection headers on the 101. sdc-docker answers a
+      // bare "HTTP/1.1 101 UPGRADED" (its lib/endpoints/exec.js:50): Node then raises 'response',
+      // docker-modem reports "answered 101", and the stream bytes crash Node's HTTP parser.
+      stream = (await this.hijack({ method: 'POST', path: `/exec/${exec.id}/start`, body: { Detach: false, Tty: false }, signal: abortSignal })).stream;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'start exec', this.url), 'start exec');
     }
@@ -503,6 +508,82 @@ export class PlatformClient {
     }
   }
 
+  // ---- hijacked streams (attach, exec start) ----------------------------------------------------
+
+  /**
+   * An HTTP request whose answer turns into a raw stream, read the way the Docker CLI does (a raw
+   * connection, then the response head): any 101 or 200 answer is the stream, with or without
+   * Upgrade/Connection headers. Docker answers "101 Switching Protocols" with both headers;
+   * sdc-docker a bare "101 UPGRADED" (its lib/endpoints/exec.js:50, containers.js:629). An error
+   * status rejects with HijackRefused carrying the body. Bounded by timeoutMs until the head arrives;
+   * the caller bounds the stream.
+   */
+  hijack(request: { method: string; path: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; unversioned?: boolean }): Promise<{ status: number; headers: http.IncomingHttpHeaders; stream: net.Socket }> {
+    const c = this.connection;
+    const prefix = request.unversioned || this.apiVersion === '0' ? '' : `/v${this.apiVersion}`;
+    const payload = request.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(request.body) ? request.body : Buffer.from(JSON.stringify(request.body));
+    const headers: Record<string, string> = {
+      Host: 'docker', 'Content-Type': 'application/json', ...request.headers,
+      Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': String(payload.length),
+    };
+    const head = [`${request.method} ${prefix}${request.path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n') + '\r\n\r\n';
+    const signal = signalFor(request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, request.signal);
+    const what = `${request.method} ${request.path}`;
+    return new Promise((resolve, reject) => {
+      const socket: net.Socket = c.transport === 'unix'
+        ? net.connect(c.socketPath)
+        : c.tls
+          ? tls.connect({ host: c.host, port: c.port, ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key, rejectUnauthorized: c.tls.verify, servername: '', checkServerIdentity: checkIdentityOf(c.host) })
+          : net.connect(c.port, c.host);
+      let settled = false;
+      let buffered = Buffer.alloc(0);
+      const done = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        socket.off('data', onData);
+        outcome();
+      };
+      const fail = (error: unknown): void => { socket.destroy(); done(() => reject(describeFailure(error, what, this.url))); };
+      const onAbort = (): void => fail(signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const onData = (chunk: Buffer): void => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (buffered.length > 64 * 1024) fail(new Error('the answer has no end of headers in 64 KiB'));
+          return;
+        }
+        const parsed = parseHead(buffered.subarray(0, end).toString('latin1'));
+        if (!parsed) return fail(new Error(`not an HTTP answer: ${JSON.stringify(buffered.subarray(0, 60).toString('latin1'))}`));
+        const rest = buffered.subarray(end + 4);
+        if (parsed.status === 101 || parsed.status === 200) {
+          done(() => {
+            if (rest.length > 0) socket.unshift(rest);
+            resolve({ status: parsed.status, headers: parsed.headers, stream: socket });
+          });
+          return;
+        }
+        // An error answer: its body, by Content-Length or until the peer closes (bounded by the signal).
+        const length = Number(parsed.headers['content-length'] ?? NaN);
+        let body = rest;
+        const finish = (): void => {
+          socket.destroy();
+          done(() => reject(new HijackRefused(parsed.status, parsed.headers, Number.isFinite(length) ? body.subarray(0, length) : body, what)));
+        };
+        if (Number.isFinite(length) && body.length >= length) return finish();
+        socket.off('data', onData);
+        socket.on('data', (more: Buffer) => { body = Buffer.concat([body, more]); if (Number.isFinite(length) && body.length >= length) finish(); });
+        socket.once('end', finish);
+      };
+      socket.on('data', onData);
+      socket.once('error', fail);
+      socket.once('close', () => { if (!settled) fail(Object.assign(new Error('socket hang up: no answer head'), { code: 'ECONNRESET' })); });
+      socket.write(head);
+      if (payload.length > 0) socket.write(payload);
+    });
+  }
+
   // ---- raw HTTP -----------------------------------------------------------------------------
 
   /**
@@ -510,6 +591,16 @@ export class PlatformClient {
    * which dockerode normalises away. Always bounded by a timeout.
    */
   raw(request: RawRequest): Promise<RawResponse> {
+    if (request.upgrade) {
+      // The head of the answer only; the stream is closed at once.
+      return this.hijack({ ...request, timeoutMs: request.timeoutMs }).then(
+        ({ status, headers, stream }) => { stream.destroy(); return makeResponse(status, headers, Buffer.alloc(0)); },
+        (error: unknown) => {
+          if (error instanceof HijackRefused) return makeResponse(error.status, error.headers, error.body);
+          throw error;
+        },
+      );
+    }
     const c = this.connection;
     const prefix = request.unversioned || this.apiVersion === '0' ? '' : `/v${this.apiVersion}`;
     const path = `${prefix}${request.path}`;
@@ -576,6 +667,34 @@ export class PlatformClient {
       req.end();
     });
   }
+}
+
+/** An attach or exec start answered with an error status instead of a stream. */
+export class HijackRefused extends Error {
+  readonly statusCode: number;
+  readonly json: { message: string };
+  constructor(readonly status: number, readonly headers: http.IncomingHttpHeaders, readonly body: Buffer, what: string) {
+    const text = body.toString('utf8').trim();
+    let message = text;
+    try { message = String(JSON.parse(text).message ?? text); } catch { /* a text/plain body (sdc-docker) */ }
+    super(`(HTTP code ${status}) ${what} - ${message}`);
+    this.name = 'HijackRefused';
+    this.statusCode = status;
+    this.json = { message }; // read by refusalFrom, as for docker-modem's errors
+  }
+}
+
+/** "HTTP/1.1 101 UPGRADED\r\nK: v..." -> status and lower-cased headers (no header folding: obsolete). */
+function parseHead(text: string): { status: number; headers: http.IncomingHttpHeaders } | undefined {
+  const [statusLine, ...lines] = text.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine ?? '');
+  if (!m) return undefined;
+  const headers: http.IncomingHttpHeaders = {};
+  for (const line of lines) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { status: Number(m[1]), headers };
 }
 
 function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: Buffer): RawResponse {
