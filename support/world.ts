@@ -76,8 +76,23 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
     throw new OutcomeSignal('inconclusive', reason);
   }
 
+  /**
+   * A named volume in Binds ("name:/path") is created by the platform on first use (Docker; Triton
+   * with NFS volumes auto-mounted): keelhaul did not create it, but must remove it, so it is
+   * tracked before the create is even sent (removing a volume that was never made is harmless).
+   */
+  private trackNamedVolumes(spec: Partial<ContainerSpec>): void {
+    const binds = (spec.hostConfig as { Binds?: unknown } | undefined)?.Binds;
+    if (!Array.isArray(binds)) return;
+    for (const bind of binds) {
+      const source = typeof bind === 'string' ? bind.split(':')[0] : undefined;
+      if (source && !source.startsWith('/') && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) this.resources.track('volume', source);
+    }
+  }
+
   /** Create and start a container that keeps running; tracked for removal. */
   async startContainer(spec: Partial<ContainerSpec> & { cmd: string[] }): Promise<string> {
+    this.trackNamedVolumes(spec);
     const id = await this.platform.createContainer({ image: this.image, ...spec }, this.scenarioId, this.signal);
     this.resources.track('container', id);
     await this.platform.startContainer(id, this.signal);
@@ -86,6 +101,7 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
 
   /** Run a container to completion (bounded), returning its exit code and separated output. */
   async runContainer(spec: Partial<ContainerSpec> & { cmd: string[] }, timeoutMs = this.parameters.containerTimeoutMs): Promise<RunResult> {
+    this.trackNamedVolumes(spec);
     const result = await this.platform.runToCompletion(
       { image: this.image, ...spec }, this.scenarioId, timeoutMs, (id) => this.resources.track('container', id), this.signal,
     );
