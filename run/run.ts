@@ -42,6 +42,26 @@ export function withoutDeep(tags: string | undefined): string {
   return /@deep\b/.test(tags) ? tags : `(${tags}) and not @deep`;
 }
 
+/**
+ * Scenarios that must not run on a shared (multi-tenant) platform unless the tag expression names
+ * their tag: they cost money or can disturb other tenants (DESIGN.md safety rules).
+ */
+export const SHARED_PLATFORM_TAGS: Record<string, string> = {
+  '@billable': 'costs money on a shared platform (a build VM, a real volume)',
+  '@disruptive': 'sends malformed input a shared service may not survive',
+};
+
+/** The tags that stay out of this run: on a multi-tenant profile, every one the user's expression does not name. */
+export function unsafeTagsLeftOut(tags: string | undefined, multiTenant: boolean): string[] {
+  if (!multiTenant) return [];
+  return Object.keys(SHARED_PLATFORM_TAGS).filter((tag) => !new RegExp(`${tag}\\b`).test(tags ?? ''));
+}
+
+/** The run's expression with the left-out tags excluded, as withoutDeep does for @deep. */
+export function withoutUnsafe(expression: string, leftOut: string[]): string {
+  return leftOut.reduce((expr, tag) => `(${expr}) and not ${tag}`, expression);
+}
+
 export function newRunId(): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
@@ -102,6 +122,23 @@ export async function runSuite(options: RunOptions): Promise<number> {
   interrupt.client = platform.client;
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
+  // A shared platform: what costs money or can disturb other tenants runs only when asked for by tag.
+  const leftOut = unsafeTagsLeftOut(options.tags, profile.multiTenant);
+  const skipped: RunSummary['skipped'] = [];
+  for (const tag of leftOut) {
+    const { pickles } = await loadPlan(await buildRunConfiguration({ ...selection, tags: `(${selection.tags}) and ${tag}` }), options.cwd);
+    for (const p of pickles) {
+      if (skipped.some((s) => s.location === p.location)) continue;
+      skipped.push({ ...p, tag, reason: `${tag}: ${SHARED_PLATFORM_TAGS[tag]}; profile ${profile.name} is multi-tenant: name ${tag} in --tags to run it` });
+    }
+  }
+  if (skipped.length > 0) {
+    log(`keelhaul: skipped ${skipped.length} scenario(s) on multi-tenant profile ${profile.name}: ${skipped.map((s) => `${s.name} (${s.tag})`).join(', ')}; name the tag in --tags to run them`);
+  }
+  if (skipped.length === planned) {
+    log('keelhaul: nothing ran: every selected scenario was skipped on this shared platform');
+    return EXIT.nothingRan;
+  }
   const imageSource = await ensureProbeImage(platform.client, options.image);
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
   const others = await otherRuns(platform.client, runId).catch(() => new Map<string, number>());
@@ -118,6 +155,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   };
   const runConfig = await buildRunConfiguration({
     ...selection,
+    tags: withoutUnsafe(selection.tags, leftOut),
     parallel: options.parallel,
     worldParameters: parameters as unknown as Record<string, unknown>,
     formats: {
@@ -133,7 +171,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     },
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
-  const summaryBase = { runId, startedAt, reportsDir, profile, platform };
+  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
@@ -183,7 +221,7 @@ function trackerFrom(messagesPath: string): OutcomeTracker {
   return tracker;
 }
 
-function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform }, tracker: OutcomeTracker, exitCode: number): RunSummary {
+function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped'] }, tracker: OutcomeTracker, exitCode: number): RunSummary {
   const fp = base.platform.fingerprint;
   return {
     run: base.runId,
@@ -198,6 +236,7 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
       durationMs: s.durationMs, observations: s.observations, location: `${s.uri}:${s.line}`,
     })),
     exposures: tracker.scenarios.flatMap((s) => s.exposures.map((what) => ({ id: s.id, what }))),
+    skipped: base.skipped,
   };
 }
 

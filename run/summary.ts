@@ -14,6 +14,8 @@ export interface RunSummary {
   outcomes: OutcomeCounts;
   scenarios: Array<{ id: string; name: string; feature: string; tags: string[]; outcome: Outcome; reason: string; durationMs: number; observations: Record<string, unknown>; location: string }>;
   exposures: Array<{ id: string; what: string }>;
+  /** Scenarios the selection named but the run left out, and why (a @billable/@disruptive one on a multi-tenant profile). */
+  skipped: Array<{ name: string; location: string; tag: string; reason: string }>;
 }
 
 export function writeSummary(summary: RunSummary, reportsDir: string): void {
@@ -43,6 +45,10 @@ export function printConsoleSummary(summary: RunSummary, out: Writable): void {
   if (summary.exposures.length > 0) {
     lines.push('  exposures (passed only because the profile accepts them):');
     for (const e of summary.exposures) lines.push(`    ${e.id}: ${e.what}`);
+  }
+  if (summary.skipped?.length > 0) {
+    lines.push('  skipped (not run on this shared platform unless --tags names the tag):');
+    for (const s of summary.skipped) lines.push(`    ${s.tag.padEnd(12)} ${s.name}`);
   }
   const counts = OUTCOMES.map((o) => `${summary.outcomes[o]} ${o}`).join(', ');
   lines.push(`${counts} in ${(summary.durationMs / 1000).toFixed(1)}s`);

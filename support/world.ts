@@ -140,6 +140,11 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
    * platform's own, leave NetworkMode unset) once the platform has refused 'none'.
    */
   get probeNetworkMode(): 'none' | 'default' {
+    if (this.profile.semantics?.noneNetwork === false) {
+      // The profile says so (Triton: sdc-docker lib/validate.js:247): no refused create to learn it from.
+      this.observe('probeNetwork', `profile ${this.profile.name}: the platform refuses NetworkMode none; probes use its default network`);
+      return 'default';
+    }
     if (noneRefused) this.observe('probeNetwork', `the platform refused NetworkMode none (${noneRefused}); probes use its default network`);
     return noneRefused ? 'default' : 'none';
   }

@@ -68,3 +68,78 @@ describe('the platform adapter on sdc-docker\'s hijack answer (bare "101 UPGRADE
     }
   });
 });
+
+const CONFORMANCE = 'features/conformance';
+
+function run(url: string, profile: string, extra: string[] = []): Promise<KeelhaulResult> {
+  return runKeelhaul(['run', `${process.cwd()}/${CONFORMANCE}`, '--target', url, '--profile', profile, '--reports', 'r', ...extra], { cwd: project({}), timeoutMs: 400_000 });
+}
+const ids = (r: KeelhaulResult, re: RegExp): string[] => (r.summary?.scenarios ?? []).filter((s: any) => re.test(s.reason)).map((s: any) => s.id).sort();
+
+describe('the Triton profiles against the fixture in the matching mode', { concurrency: 4 }, () => {
+  test('triton on the current-code fixture: the whole conformance family passes (exit 0)', async () => {
+    const r = await run(current.url, 'triton');
+    assert.equal(r.exitCode, 0, r.stdout.slice(-3000) + r.stderr);
+    assert.equal(r.summary.outcomes.error, 0);
+    const c = Object.fromEntries(r.summary.scenarios.map((s: any) => [s.id, s.observations?.conformance]));
+    assert.equal(c['CONF-L1'].verdict, 'known'); // 204, not 304
+    assert.equal(c['CONF-L3'].evidence.status, 500);
+    assert.equal(c['CONF-C9'].verdict, 'conformant'); // 2 volumes-from
+    assert.equal(c['CONF-R22'], undefined); // @billable: not run
+    await noLeftovers(r);
+  });
+
+  test('triton-2015 on the preview-2015 fixture passes; on the current-code fixture its preview entries are out of date', async () => {
+    const [ok, stale] = await Promise.all([run(preview.url, 'triton-2015'), run(current.url, 'triton-2015')]);
+    assert.equal(ok.exitCode, 0, ok.stdout.slice(-3000) + ok.stderr);
+    assert.equal(stale.exitCode, 1);
+    assert.deepEqual(ids(stale, /^profile out of date/), ['CONF-C9', 'CONF-L10', 'CONF-R23', 'CONF-R24', 'CONF-R25', 'CONF-R26', 'CONF-R27', 'CONF-R28']);
+    await noLeftovers(ok);
+    await noLeftovers(stale);
+  });
+
+  test('--profile docker on the fixture: exit 1, every divergence named as undeclared', async () => {
+    const r = await run(current.url, 'docker');
+    assert.equal(r.exitCode, 1);
+    const undeclared = ids(r, /^undeclared divergence/);
+    for (const id of ['CONF-V3', 'CONF-E1', 'CONF-E4', 'CONF-L1', 'CONF-L2', 'CONF-L3', 'CONF-L6', 'CONF-L9', 'CONF-C1', 'CONF-C8', 'CONF-C10', 'CONF-C14-INVALID', 'CONF-R21']) {
+      assert.ok(undeclared.includes(id), `${id} not named: ${undeclared.join(', ')}`);
+    }
+    assert.match(r.stdout, /undeclared divergence: CONF-L3 is divergent: delete of a running container without force answered 500 where Docker answers 409 \(Conflict, You cannot remove a running container/);
+    await noLeftovers(r);
+  });
+});
+
+describe('a shared platform: @billable and @disruptive run only when the tag expression names them', () => {
+  const UNSAFE = '@CONF-R22 or @CONF-R14 or @CONF-E5 or @CONF-V1';
+  const reached = (f: TritonFixture, from: number): string[] => f.requests.slice(from).map((q) => `${q.method} ${q.path}`);
+  const unsafeRequest = (line: string): boolean => /^POST \/build|\/volumes\/create|filters=garb1age/.test(line);
+
+  test('under --profile triton they are skipped, listed in summary.json, and none of their requests reaches the platform', async () => {
+    const from = current.requests.length;
+    const r = await runKeelhaul(['run', `${process.cwd()}/${CONFORMANCE}`, '--target', current.url, '--profile', 'triton', '--tags', UNSAFE, '--reports', 'r'], { cwd: project({}), timeoutMs: 120_000 });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.summary.scenarios.map((s: any) => s.id), ['CONF-V1']);
+    assert.deepEqual(r.summary.skipped.map((s: any) => s.tag).sort(), ['@billable', '@billable', '@disruptive']);
+    for (const s of r.summary.skipped) assert.match(s.reason, /profile triton is multi-tenant: name @(billable|disruptive) in --tags to run it/);
+    assert.match(r.stderr, /skipped 3 scenario\(s\) on multi-tenant profile triton/);
+    assert.deepEqual(reached(current, from).filter(unsafeRequest), []);
+    // and the same selection on a single-tenant profile runs them (the filter is the profile's doing)
+    const docker = await runKeelhaul(['run', `${process.cwd()}/${CONFORMANCE}`, '--target', DOCKER, '--profile', 'docker', '--tags', UNSAFE, '--reports', 'r'], { cwd: project({}), timeoutMs: 120_000 });
+    assert.deepEqual(docker.summary.scenarios.map((s: any) => s.id).sort(), ['CONF-E5', 'CONF-R14', 'CONF-R22', 'CONF-V1']);
+    assert.deepEqual(docker.summary.skipped, []);
+  });
+
+  test('named in --tags, they run, and their requests reach the platform', async () => {
+    const from = current.requests.length;
+    const r = await runKeelhaul(['run', `${process.cwd()}/${CONFORMANCE}`, '--target', current.url, '--profile', 'triton', '--tags', '@disruptive or (@CONF-R22 or @CONF-R14)', '--reports', 'r'], { cwd: project({}), timeoutMs: 120_000 });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.deepEqual(r.summary.scenarios.map((s: any) => s.id).sort(), ['CONF-E5']); // @CONF-R22 alone does not name @billable
+    assert.deepEqual(r.summary.skipped.map((s: any) => s.tag), ['@billable', '@billable']);
+    const both = await runKeelhaul(['run', `${process.cwd()}/${CONFORMANCE}`, '--target', current.url, '--profile', 'triton', '--tags', '@billable or @disruptive', '--reports', 'r'], { cwd: project({}), timeoutMs: 120_000 });
+    assert.equal(both.exitCode, 0, both.stdout + both.stderr);
+    assert.deepEqual(both.summary.scenarios.map((s: any) => s.id).sort(), ['CONF-E5', 'CONF-R14', 'CONF-R22']);
+    const seen = reached(current, from);
+    for (const re of [/^POST \/build/, /\/volumes\/create/, /filters=garb1age/]) assert.ok(seen.some((l) => re.test(l)), `${re} did not reach the fixture:\n${seen.join('\n')}`);
+  });
+});
