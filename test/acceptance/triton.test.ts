@@ -143,3 +143,50 @@ describe('a shared platform: @billable and @disruptive run only when the tag exp
     for (const re of [/^POST \/build/, /\/volumes\/create/, /filters=garb1age/]) assert.ok(seen.some((l) => re.test(l)), `${re} did not reach the fixture:\n${seen.join('\n')}`);
   });
 });
+
+describe('noisy neighbours on the Triton fixture (RES-01 only: a few at a time)', { concurrency: 3 }, () => {
+  const NOISY = `${process.cwd()}/features/noisy-neighbours`;
+  const res01 = (url: string, profile: string, cwd = project({})): Promise<KeelhaulResult> =>
+    runKeelhaul(['run', NOISY, '--target', url, '--profile', profile, '--tags', '@RES-01', '--reports', 'r'], { cwd, timeoutMs: 180_000 });
+
+  test('co-location asked with the affinity filter and proved by the boot id; memory judged against the 128M package', async () => {
+    const from = current.requests.length;
+    const r = await res01(current.url, 'triton');
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    const s = r.summary.scenarios[0];
+    assert.equal(s.outcome, 'pass', s.reason);
+    assert.match(s.observations.affinity, /^container==[0-9a-f]{64}$/);
+    const boots = Object.values(s.observations.coLocation.bootIds);
+    assert.equal(boots.length, 2);
+    assert.equal(new Set(boots).size, 1);
+    assert.deepEqual({ ...s.observations.platformMemory, inspectMemorySwap: undefined }, { askedBytes: 32 * 2 ** 20, packageBytes: 128 * 2 ** 20, inspectMemory: 128 * 2 ** 20, inspectMemorySwap: undefined, packageLabel: 't4-standard-128M' });
+    assert.equal(s.observations.offender.requestedBytes, 256 * 2 ** 20); // twice the package, as 64m is twice 32m
+    assert.equal(s.observations.offender.memoryLimitInside, 128 * 2 ** 20);
+    // every RES create went out without NetworkMode none (the fixture would have refused it: 400)
+    assert.ok(current.requests.slice(from).filter((q) => q.path === '/containers/create').length >= 2);
+    await noLeftovers(r);
+  });
+
+  test('placed apart (the server is full): not-applicable with the platform\'s reason', async () => {
+    const apart = await startTritonFixture({ upstreamSocket: SOCKET, listen: { host: '127.0.0.1', port: 0 }, placement: 'apart' });
+    try {
+      const r = await res01(apart.url, 'triton');
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      const s = r.summary.scenarios[0];
+      assert.equal(s.outcome, 'not-applicable');
+      assert.match(s.reason, /could not place the parties on one server \(affinity:container==[0-9a-f]+\): 409 \(NoAllocatableServersError\)/);
+      await noLeftovers(r);
+    } finally { await apart.close(); }
+  });
+
+  test('a profile that does not declare the packages misjudges the rounded-up memory as a finding (why memoryPackagesMiB is read)', async () => {
+    const cwd = project({});
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const text = readFileSync(`${process.cwd()}/profiles/triton.yaml`, 'utf8').replace(/^name: triton$/m, 'name: triton-nopackages').replace(/^  memoryPackagesMiB:.*$/m, '');
+    writeFileSync(`${cwd}/nopackages.yaml`, text);
+    const r = await res01(current.url, './nopackages.yaml', cwd);
+    assert.equal(r.exitCode, 1, r.stdout + r.stderr);
+    assert.match(r.summary.scenarios[0].reason, /the offender got all 64 MiB it asked for in a container limited to 32 MiB \(memory limit inside: 134217728/);
+    await noLeftovers(r);
+  });
+});
