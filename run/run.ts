@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { PlatformClient, closeCreationGate, settleCreations, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
+import { PlatformClient, callTimeoutFromEnv, closeCreationGate, configureCallTimeouts, settleCreations, type CallTimeouts, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
 import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
@@ -31,6 +31,8 @@ export interface RunOptions {
   requires: string[];
   advisory: boolean;
   containerTimeoutMs?: number;
+  /** --call-timeout (ms): the bound on one API call; else DOCKER_CLIENT_TIMEOUT, else the profile's, else 30 s */
+  callTimeoutMs?: number;
   cwd: string;
   stdout: Writable;
   stderr: Writable;
@@ -81,9 +83,20 @@ export function prepareReportsDir(dir: string): string {
   return absolute;
 }
 
-export async function connectPlatform(target: string | undefined, runId: string): Promise<ConnectedPlatform> {
+export async function connectPlatform(target: string | undefined, runId: string, timeoutMs = 10_000): Promise<ConnectedPlatform> {
   const connection = resolveConnection({ target });
-  return PlatformClient.connect(connection, runId);
+  return PlatformClient.connect(connection, runId, timeoutMs);
+}
+
+/**
+ * The per-call bounds of a run: --call-timeout, else DOCKER_CLIENT_TIMEOUT (seconds), else the
+ * profile's callSeconds, else 30 s; provisioning calls (create, start, remove) get the profile's
+ * provisioningSeconds when that is longer (Triton: 300 s, as its docs tell Docker users).
+ */
+export function callTimeoutsFor(profile: { timeouts?: { callSeconds?: number; provisioningSeconds?: number } }, flagMs?: number, env: NodeJS.ProcessEnv = process.env): CallTimeouts {
+  const callMs = flagMs ?? callTimeoutFromEnv(env) ?? (profile.timeouts?.callSeconds ? profile.timeouts.callSeconds * 1000 : 30_000);
+  const provisioningMs = Math.max(callMs, (profile.timeouts?.provisioningSeconds ?? 0) * 1000);
+  return { callMs, provisioningMs };
 }
 
 export async function runSuite(options: RunOptions): Promise<number> {
@@ -110,7 +123,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   }
   // The platform preflight (read-only: /version, /info) overlaps the authoring dry run; an authoring
   // error still wins (exit 2), and a failed connection is only reported if there is none.
-  const connecting = connectPlatform(options.target, runId);
+  const connecting = connectPlatform(options.target, runId, options.callTimeoutMs ?? callTimeoutFromEnv() ?? 10_000);
   connecting.catch(() => undefined);
   const { problems: stepProblems, support } = await findStepProblems(preflightConfig, options.cwd);
   if (stepProblems.length > 0) {
@@ -122,6 +135,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   interrupt.client = platform.client;
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
+  const timeouts = configureCallTimeouts(callTimeoutsFor(profile, options.callTimeoutMs));
   // A shared platform: what costs money or can disturb other tenants runs only when asked for by tag.
   const leftOut = unsafeTagsLeftOut(options.tags, profile.multiTenant);
   const skipped: RunSummary['skipped'] = [];
@@ -139,7 +153,9 @@ export async function runSuite(options: RunOptions): Promise<number> {
     log('keelhaul: nothing ran: every selected scenario was skipped on this shared platform');
     return EXIT.nothingRan;
   }
-  const imageSource = await ensureProbeImage(platform.client, options.image);
+  // A slow pull is waited for as long as provisioning may take, not replaced by an import (which
+  // Triton refuses: sdc-docker lib/endpoints/images.js:67) when it is merely slow.
+  const imageSource = await ensureProbeImage(platform.client, options.image, process.env, Math.max(30_000, timeouts.provisioningMs));
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
   const others = await otherRuns(platform.client, runId).catch(() => new Map<string, number>());
   if (others.size > 0) {
@@ -151,7 +167,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const messagesPath = join(reportsDir, 'messages.ndjson');
   const parameters: KeelhaulParameters = {
     runId, target: options.target ?? '', apiVersion: platform.negotiation.version, image: options.image,
-    profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000,
+    profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000, timeouts,
   };
   const runConfig = await buildRunConfiguration({
     ...selection,

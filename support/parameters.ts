@@ -12,6 +12,8 @@ export interface KeelhaulParameters {
   fingerprint: Fingerprint;
   /** Upper bound for one container's life in a scenario, unless a step says otherwise. */
   containerTimeoutMs: number;
+  /** Per-call bounds (run/run.ts callTimeoutsFor); absent in worlds built by hand (tests). */
+  timeouts?: { callMs: number; provisioningMs: number };
 }
 
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.keelhaul.outcome+json';

@@ -2,7 +2,7 @@
 // scenario's resource tracker and abort signal, and what the scenario observed.
 // Steps talk to the platform only through the World, never to dockerode or execa.
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import { PlatformClient, PlatformRefusal, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
+import { PlatformClient, PlatformRefusal, configureCallTimeouts, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
 import { OutcomeSignal } from '../judges/errors.js';
 import type { KeelhaulParameters } from './parameters.js';
@@ -14,6 +14,7 @@ let workerClient: PlatformClient | undefined;
 /** One API client per worker process: scenarios share its connection pool. */
 export function platformFor(parameters: KeelhaulParameters): PlatformClient {
   if (!workerClient) {
+    if (parameters.timeouts) configureCallTimeouts(parameters.timeouts); // a parallel worker is its own process
     workerClient = new PlatformClient(resolveConnection({ target: parameters.target || undefined }), parameters.apiVersion, parameters.runId);
   }
   return workerClient;

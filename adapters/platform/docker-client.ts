@@ -18,8 +18,34 @@ import { demuxDockerStream } from './demux.js';
 export const LABEL_RUN = 'keelhaul.run';
 export const LABEL_SCENARIO = 'keelhaul.scenario';
 
-/** Upper bound on one API call; KEELHAUL_CALL_TIMEOUT_MS lowers it (tests of stalling platforms). */
-export const DEFAULT_CALL_TIMEOUT_MS = Number(process.env.KEELHAUL_CALL_TIMEOUT_MS) > 0 ? Number(process.env.KEELHAUL_CALL_TIMEOUT_MS) : 30_000;
+/**
+ * The bound on one API call (ms), from the environment: KEELHAUL_CALL_TIMEOUT_MS (tests of stalling
+ * platforms), else DOCKER_CLIENT_TIMEOUT in seconds, as the Docker CLI tools read it (Triton's docs
+ * set it to 300), else 30 s.
+ */
+export function callTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (Number(env.KEELHAUL_CALL_TIMEOUT_MS) > 0) return Number(env.KEELHAUL_CALL_TIMEOUT_MS);
+  if (Number(env.DOCKER_CLIENT_TIMEOUT) > 0) return Number(env.DOCKER_CLIENT_TIMEOUT) * 1000;
+  return undefined;
+}
+export const DEFAULT_CALL_TIMEOUT_MS = callTimeoutFromEnv() ?? 30_000;
+
+export interface CallTimeouts {
+  /** every API call */
+  callMs: number;
+  /** container create, start and remove: they wait for provisioning on some platforms (Triton) */
+  provisioningMs: number;
+}
+/** Process-wide (the run and each worker set it from the same parameters). */
+const callTimeouts: CallTimeouts = { callMs: DEFAULT_CALL_TIMEOUT_MS, provisioningMs: DEFAULT_CALL_TIMEOUT_MS };
+export function configureCallTimeouts(t: Partial<CallTimeouts>): CallTimeouts {
+  if (t.callMs && t.callMs > 0) callTimeouts.callMs = t.callMs;
+  callTimeouts.provisioningMs = Math.max(callTimeouts.callMs, t.provisioningMs ?? 0);
+  return { ...callTimeouts };
+}
+export function currentCallTimeouts(): CallTimeouts {
+  return { ...callTimeouts };
+}
 const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
 export interface RawResponse {
@@ -280,7 +306,7 @@ export class PlatformClient {
       name: spec.name,
     };
     try {
-      const container = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.createContainer({ ...(body as any), abortSignal })));
+      const container = await inFlight(bounded(signalFor(callTimeouts.provisioningMs, signal), (abortSignal) => this.docker.createContainer({ ...(body as any), abortSignal })));
       // dockerode hands back an unparseable answer as a string: no Id. The container may exist all
       // the same; it carries the run's label, so the sweep removes it.
       if (typeof container.id !== 'string' || container.id === '') {
@@ -294,7 +320,7 @@ export class PlatformClient {
 
   async startContainer(id: string, signal?: AbortSignal): Promise<void> {
     try {
-      await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).start({ abortSignal } as any));
+      await bounded(signalFor(callTimeouts.provisioningMs, signal), (abortSignal) => this.docker.getContainer(id).start({ abortSignal } as any));
     } catch (error) {
       const e = error as { statusCode?: number };
       if (e?.statusCode === 304) return; // already started
@@ -329,16 +355,34 @@ export class PlatformClient {
 
   async inspectContainer(id: string, signal?: AbortSignal): Promise<any> {
     try {
-      return await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal } as any));
+      return await bounded(signalFor(callTimeouts.callMs, signal), (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal } as any));
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'inspect container', this.url), 'inspect container');
     }
   }
 
-  /** Force-remove with its anonymous volumes. A container that is already gone is not an error. */
+  /**
+   * Force-remove with its anonymous volumes. A container that is already gone is not an error. One
+   * still provisioning cannot be removed yet (sdc-docker: 500 "Conflict, cannot currently remove a
+   * provisioning container", lib/backends/sdc/containers.js:3322-3326): asked again, bounded by the
+   * provisioning timeout.
+   */
   async removeContainer(id: string): Promise<void> {
+    const deadline = Date.now() + callTimeouts.provisioningMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.removeOnce(id);
+        return;
+      } catch (error) {
+        if (!/remove a provisioning container/i.test(String((error as Error)?.message)) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async removeOnce(id: string): Promise<void> {
     try {
-      await bounded(signalFor(20_000), (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as any));
+      await bounded(signalFor(Math.max(20_000, callTimeouts.provisioningMs)), (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as any));
     } catch (error) {
       const code = (error as { statusCode?: number })?.statusCode;
       if (code === 404) return;
@@ -350,7 +394,7 @@ export class PlatformClient {
 
   async logs(id: string, tty = false, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
     try {
-      const raw = (await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).logs({
+      const raw = (await bounded(signalFor(callTimeouts.callMs, signal), (abortSignal) => this.docker.getContainer(id).logs({
         stdout: true, stderr: true, follow: false, abortSignal,
       } as any))) as unknown as Buffer;
       const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
@@ -371,7 +415,7 @@ export class PlatformClient {
   }
 
   async exec(id: string, cmd: string[], options: { user?: string; privileged?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProcessResult & { timedOut: boolean }> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? callTimeouts.callMs;
     const abortSignal = signalFor(timeoutMs, options.signal);
     let exec: Docker.Exec;
     try {
@@ -433,7 +477,7 @@ export class PlatformClient {
   async createNetwork(name: string, scenario: string, options: Record<string, unknown> = {}): Promise<string> {
     if (creationGateClosed) throw new Error('keelhaul is shutting down: no new networks');
     try {
-      const network = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createNetwork({ Name: name, Labels: this.labelsFor(scenario), ...options, abortSignal } as any)) as unknown as Promise<Docker.Network>);
+      const network = await inFlight(bounded(signalFor(callTimeouts.callMs), (abortSignal) => this.docker.createNetwork({ Name: name, Labels: this.labelsFor(scenario), ...options, abortSignal } as any)) as unknown as Promise<Docker.Network>);
       return network.id;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create network', this.url), 'create network');
@@ -452,7 +496,7 @@ export class PlatformClient {
   async createVolume(name: string, scenario: string): Promise<string> {
     if (creationGateClosed) throw new Error('keelhaul is shutting down: no new volumes');
     try {
-      const volume: any = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), abortSignal } as any)) as unknown as Promise<unknown>);
+      const volume: any = await inFlight(bounded(signalFor(callTimeouts.callMs), (abortSignal) => this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), abortSignal } as any)) as unknown as Promise<unknown>);
       return volume.Name ?? name;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create volume', this.url), 'create volume');
@@ -529,7 +573,7 @@ export class PlatformClient {
       Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': String(payload.length),
     };
     const head = [`${request.method} ${prefix}${request.path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n') + '\r\n\r\n';
-    const signal = signalFor(request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS, request.signal);
+    const signal = signalFor(request.timeoutMs ?? callTimeouts.callMs, request.signal);
     const what = `${request.method} ${request.path}`;
     return new Promise((resolve, reject) => {
       const socket: net.Socket = c.transport === 'unix'
@@ -616,7 +660,7 @@ export class PlatformClient {
       headers.Connection = 'Upgrade';
       headers.Upgrade = 'tcp';
     }
-    const timeoutMs = request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timeoutMs = request.timeoutMs ?? callTimeouts.callMs;
     const signal = signalFor(timeoutMs, request.signal);
     const options: https.RequestOptions = { method: request.method, path, headers, signal };
     let transport: typeof http | typeof https = http;
