@@ -14,7 +14,7 @@ export interface Profile {
   match?: { engine?: EngineKind[] };
   multiTenant: boolean;
   promises?: { userNamespaces?: boolean; noNewPrivileges?: boolean; seccomp?: boolean; defaultCapabilities?: string[] };
-  semantics?: { perContainerIp?: boolean; portRemapping?: boolean; memoryPackagesMiB?: number[]; noneNetwork?: boolean; placement?: 'single-host' | 'swarm-affinity' };
+  semantics?: { perContainerIp?: boolean; portRemapping?: boolean; memoryPackagesMiB?: number[]; noneNetwork?: boolean; placement?: 'single-host' | 'swarm-affinity'; ignoredOptions?: Record<string, string> };
   timeouts?: { callSeconds?: number; provisioningSeconds?: number };
   divergences?: Record<string, { class: string; note?: string; source?: string }>;
   /** Where it was loaded from (added by the loader). */

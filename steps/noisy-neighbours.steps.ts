@@ -110,7 +110,18 @@ function party(world: KeelhaulWorld, role: string, bootId: string | undefined): 
   (world.state.parties ??= {} as Record<string, string | undefined>)[role] = bootId;
 }
 
-function apply(world: KeelhaulWorld, verdict: Verdict): void {
+/**
+ * `reliesOn`: the HostConfig options the verdict rests on. A finding about an option the profile
+ * says the platform ignores (semantics.ignoredOptions, with its source) is not-applicable with
+ * that reason: the control is absent by design, documented, and CONF rows report it.
+ */
+function apply(world: KeelhaulWorld, verdict: Verdict, reliesOn: string[] = []): void {
+  const ignored = world.profile.semantics?.ignoredOptions ?? {};
+  const absent = reliesOn.filter((o) => o in ignored);
+  if (verdict.outcome === 'finding' && absent.length > 0) {
+    world.observe('wouldBeFinding', verdict.reason);
+    world.notApplicable(`profile ${world.profile.name}: the platform ignores ${absent.map((o) => `${o} (${ignored[o]})`).join(', ')}, so it cannot be measured (${verdict.reason})`);
+  }
   if (verdict.outcome === 'inconclusive') world.inconclusive(verdict.reason);
   if (verdict.outcome === 'finding') throw new Finding(verdict.reason);
   world.observe('verdict', verdict.reason);
@@ -508,7 +519,7 @@ Then('the heavier container\'s throughput is at least {float} times the lighter 
   const w = this.state.weights;
   const ratios = w.runs.map((r: any) => round(r.heavy.iterations / Math.max(1, r.light.iterations), 2));
   this.observe('sharesRatio', { perTrial: ratios, median: round(median(ratios), 2), nominal: w.heavy / w.light });
-  apply(this, judgeWeights(ratios, minRatio, w.heavy / w.light));
+  apply(this, judgeWeights(ratios, minRatio, w.heavy / w.light), ['CpuShares', 'CpusetCpus']);
 });
 
 When('a container pinned to CPU {string} spins on {int} loops for {int} second(s)', doc(
@@ -579,6 +590,14 @@ Then('the offender\'s flood stopped at its pids limit', doc(
   const inside = f.kv.get('pids.max');
   this.observe('forkFlood', { limit: f.limit, attempted: f.count, started: forked ?? null, pidsMaxInside: inside ?? null, pidsCurrent: f.kv.get('pids.current') ?? null, forkError: f.kv.get('fork_err') ?? null });
   if (forked === undefined) this.inconclusive('the offender did not report how many processes it started');
+  // A platform whose own process cap replaces the requested one (profile CONF-C17: Triton's zone
+  // max_lwps) is judged against its cap: a flood far under it shows nothing, and is not forked to
+  // thousands on a shared platform.
+  const capInside = Number(inside);
+  const declared = this.profile.divergences?.['CONF-C17'];
+  if (forked >= f.count && declared && Number.isInteger(capInside) && capInside > f.count) {
+    this.notApplicable(`the platform replaces the pids limit of ${f.limit} with its own cap of ${capInside} (pids.max inside; profile ${this.profile.name} declares it: CONF-C17${declared.source ? `, ${declared.source}` : ''}): a flood of ${f.count} cannot reach it`);
+  }
   if (forked >= f.count) throw new Finding(`the offender started all ${forked} processes under a pids limit of ${f.limit} (pids.max inside: ${inside})`);
   expect(forked, `the offender started ${forked} processes under a pids limit of ${f.limit}`).to.be.at.most(f.limit);
 });
@@ -735,7 +754,7 @@ Then('its direct writes ran no faster than the limit plus {int}%', doc(
   const seconds = num(io.kv.get('direct_s')) ?? 0;
   const bytesPerSecond = io.directBytes / Math.max(seconds, 0.01);
   this.observe('directWrite', { limitBytesPerSecond: io.bps, bytes: io.directBytes, seconds, bytesPerSecond: Math.round(bytesPerSecond), throttleInside: io.kv.get('throttle') ?? null });
-  apply(this, judgeWriteThrottle(bytesPerSecond, io.bps, percent / 100));
+  apply(this, judgeWriteThrottle(bytesPerSecond, io.bps, percent / 100), ['BlkioDeviceWriteBps']);
 });
 
 Then('whether buffered writes were throttled is reported', doc(
@@ -817,7 +836,9 @@ Then('the root file system quota held, or its absence is reported', doc(
   this.observe('storageQuota', { requestedBytes: q.quota, refused: q.refused ?? null, writtenBytes: q.kv ? (num(q.kv.get('written_kb')) ?? 0) * 1024 : null, error: q.kv?.get('err') ?? null });
   if (q.refused) this.notApplicable(`no per-container disk quota: the platform refuses StorageOpt size (${q.refused}); containers share a ${Math.round((num(d.kv.get('root_kb')) ?? 0) / 1024 / 1024)} GiB file system`);
   const written = (num(q.kv.get('written_kb')) ?? 0) * 1024;
-  if (q.kv.get('write_exit') === '0' && written >= q.size) throw new Finding(`the platform accepted a ${q.quota / MiB} MiB disk quota but the container wrote ${Math.round(written / MiB)} MiB`);
+  if (q.kv.get('write_exit') === '0' && written >= q.size) {
+    apply(this, { outcome: 'finding', reason: `the platform accepted a ${q.quota / MiB} MiB disk quota but the container wrote ${Math.round(written / MiB)} MiB` }, ['StorageOpt']);
+  }
 });
 
 When('a container writes {string} to its standard output', doc(
