@@ -190,3 +190,31 @@ describe('noisy neighbours on the Triton fixture (RES-01 only: a few at a time)'
     await noLeftovers(r);
   });
 });
+
+describe('objects the platform makes on keelhaul\'s behalf are tracked and removed', () => {
+  test('with NFS volumes on, CONF-R14\'s volume (answered 200, not 201) is removed at the scenario\'s end', async () => {
+    const nfs = await startTritonFixture({ upstreamSocket: SOCKET, listen: { host: '127.0.0.1', port: 0 }, nfsVolumes: true });
+    try {
+      const r = await runKeelhaul(['run', `${process.cwd()}/${CONFORMANCE}`, '--target', nfs.url, '--profile', 'triton', '--tags', '@billable and @CONF-R14', '--reports', 'r'], { cwd: project({}), timeoutMs: 120_000 });
+      const s = r.summary.scenarios[0];
+      // the operator's flag makes the profile's "rejected" out of date: said so, not an error
+      assert.equal(s.outcome, 'finding', s.reason);
+      assert.match(s.reason, /^profile out of date: .*a volume was created \(200\)/);
+      const created = nfs.requests.find((q) => q.method === 'POST' && q.path === '/volumes/create');
+      assert.ok(created, 'no volume create reached the fixture');
+      const removed = nfs.requests.filter((q) => q.method === 'DELETE' && /^\/volumes\/keelhaul-conf-r14-/.test(q.path));
+      assert.equal(removed.length >= 1, true, nfs.requests.map((q) => `${q.method} ${q.path}`).join('\n'));
+      // removed by the scenario (tracked), before the run's label sweep lists volumes
+      const firstDelete = nfs.requests.indexOf(removed[0]!);
+      const sweepList = nfs.requests.findIndex((q, i) => i > nfs.requests.indexOf(created) && q.method === 'GET' && /^\/volumes\?filters=/.test(q.path));
+      assert.ok(sweepList < 0 || firstDelete < sweepList, `the volume was removed by the sweep, not by the scenario (delete #${firstDelete}, sweep list #${sweepList})`);
+      const left = await new Promise<any[]>((resolve, reject) => {
+        const f = encodeURIComponent(JSON.stringify({ label: [`keelhaul.run=${r.summary.run}`] }));
+        import('node:http').then(({ default: http }) => http.get({ socketPath: SOCKET, path: `/volumes?filters=${f}` }, (res) => {
+          let t = ''; res.on('data', (c) => (t += c)); res.on('end', () => resolve(JSON.parse(t).Volumes ?? []));
+        }).on('error', reject));
+      });
+      assert.deepEqual(left, []);
+    } finally { await nfs.close(); }
+  });
+});
