@@ -27,7 +27,7 @@ function bounded(world: KeelhaulWorld, hostConfig: Record<string, unknown> = {})
  * Co-location on a platform that spreads containers over servers (profile semantics.placement
  * swarm-affinity, as Triton documents in docs/api/features/placement.md): every party after the
  * scenario's first running one asks to be placed beside it, in Env and in the label. The kernel
- * boot id every party reads is still the proof ("the victim and the offender shared a host").
+ * boot id every party reads is still the proof (the co-location step below).
  */
 function placement(world: KeelhaulWorld): { env?: string[]; labels?: Record<string, string> } {
   const anchor: string | undefined = world.state.anchor;
