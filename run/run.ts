@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PlatformClient, callTimeoutFromEnv, closeCreationGate, configureCallTimeouts, settleCreations, type CallTimeouts, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
-import { resolveConnection } from '../adapters/platform/connection.js';
+import { resolveConnection, resolvePeerConnection } from '../adapters/platform/connection.js';
 import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
@@ -33,6 +33,9 @@ export interface RunOptions {
   containerTimeoutMs?: number;
   /** --call-timeout (ms): the bound on one API call; else DOCKER_CLIENT_TIMEOUT, else the profile's, else 30 s */
   callTimeoutMs?: number;
+  /** --peer-target / --peer-cert-path: a second tenant (another account) for tenant-to-tenant scenarios */
+  peerTarget?: string;
+  peerCertPath?: string;
   cwd: string;
   stdout: Writable;
   stderr: Writable;
@@ -136,6 +139,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
   const timeouts = configureCallTimeouts(callTimeoutsFor(profile, options.callTimeoutMs));
+  // The second tenant is reached like the first (exit 4 when it cannot be), before anything runs.
+  const peer = options.peerTarget
+    ? await PlatformClient.connect(resolvePeerConnection(options.peerTarget, options.peerCertPath), runId, options.callTimeoutMs ?? callTimeoutFromEnv() ?? 10_000)
+    : undefined;
   // A shared platform: what costs money or can disturb other tenants runs only when asked for by tag.
   const leftOut = unsafeTagsLeftOut(options.tags, profile.multiTenant);
   const skipped: RunSummary['skipped'] = [];
@@ -168,6 +175,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const parameters: KeelhaulParameters = {
     runId, target: options.target ?? '', apiVersion: platform.negotiation.version, image: options.image,
     profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000, timeouts,
+    peer: peer && options.peerTarget ? { target: options.peerTarget, certPath: options.peerCertPath, apiVersion: peer.negotiation.version } : undefined,
   };
   const runConfig = await buildRunConfiguration({
     ...selection,
@@ -207,7 +215,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // exit (130/143), so the run must not go on to a verdict of its own.
   if (interrupt.exiting) await interrupt.exiting;
 
-  // 4. Verdict, reports, sweep.
+  // 4. Verdict, reports, sweep (the second tenant's objects carry the same run label).
+  if (peer) {
+    await sweep(peer.client, runId).catch((error) => log(`keelhaul: warning: end-of-run sweep of the peer tenant failed: ${oneLine(error)}`));
+  }
   const swept = await sweep(platform.client, runId).catch((error) => {
     log(`keelhaul: warning: end-of-run sweep failed: ${oneLine(error)}`);
     return undefined;

@@ -3,7 +3,7 @@
 // Steps talk to the platform only through the World, never to dockerode or execa.
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
 import { PlatformClient, PlatformRefusal, configureCallTimeouts, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
-import { resolveConnection } from '../adapters/platform/connection.js';
+import { resolveConnection, resolvePeerConnection } from '../adapters/platform/connection.js';
 import { OutcomeSignal } from '../judges/errors.js';
 import type { KeelhaulParameters } from './parameters.js';
 import { ResourceTracker } from './resource-tracker.js';
@@ -20,12 +20,23 @@ export function platformFor(parameters: KeelhaulParameters): PlatformClient {
   return workerClient;
 }
 
+let peerClient: PlatformClient | undefined;
+
+/** The second tenant's client, one per worker, labelled with the same run id (so the run sweeps it). */
+export function peerFor(parameters: KeelhaulParameters): PlatformClient | undefined {
+  if (!parameters.peer) return undefined;
+  peerClient ??= new PlatformClient(resolvePeerConnection(parameters.peer.target, parameters.peer.certPath), parameters.peer.apiVersion, parameters.runId);
+  return peerClient;
+}
+
 const probeCache = new ProbeCache();
 /** Set (to the platform's words) once the platform has refused NetworkMode none in this worker. */
 let noneRefused: string | undefined;
 
 export class KeelhaulWorld extends World<KeelhaulParameters> {
   readonly resources = new ResourceTracker();
+  /** What the scenario made as the second tenant: removed with that tenant's client. */
+  readonly peerResources = new ResourceTracker();
   readonly controller = new AbortController();
   readonly observations: Record<string, unknown> = {};
   readonly exposures: string[] = [];
@@ -50,6 +61,11 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
 
   get image(): string {
     return this.parameters.image;
+  }
+
+  /** The second tenant, when --peer-target names one (tenant-to-tenant scenarios). */
+  get peer(): PlatformClient | undefined {
+    return peerFor(this.parameters);
   }
 
   get profile() {

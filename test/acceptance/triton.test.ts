@@ -218,3 +218,30 @@ describe('objects the platform makes on keelhaul\'s behalf are tracked and remov
     } finally { await nfs.close(); }
   });
 });
+
+describe('tenant to tenant (ISO-19): a second account through --peer-target', () => {
+  const ISO = `${process.cwd()}/features/isolation`;
+  const iso19 = (url: string, profile: string, extra: string[] = []): Promise<KeelhaulResult> =>
+    runKeelhaul(['run', ISO, '--target', url, '--profile', profile, '--tags', '@ISO-19', '--reports', 'r', ...extra], { cwd: project({}), timeoutMs: 120_000 });
+
+  test('two accounts on the fixture cannot see or touch each other\'s containers; without a peer: not-applicable; one engine as its own peer: a finding', async () => {
+    const alice = await startTritonFixture({ upstreamSocket: SOCKET, listen: { host: '127.0.0.1', port: 0 }, account: 'alice' });
+    const bob = await startTritonFixture({ upstreamSocket: SOCKET, listen: { host: '127.0.0.1', port: 0 }, account: 'bob' });
+    try {
+      const [apart, alone, shared] = await Promise.all([
+        iso19(alice.url, 'triton', ['--peer-target', bob.url]),
+        iso19(alice.url, 'triton'),
+        iso19(DOCKER, 'docker', ['--peer-target', DOCKER]),
+      ]);
+      assert.equal(apart.exitCode, 0, apart.stdout + apart.stderr);
+      assert.equal(apart.summary.scenarios[0].outcome, 'pass');
+      assert.deepEqual(Object.values(apart.summary.scenarios[0].observations.tenantRequests), [200, 404, 404, 404, 404, 404]);
+      assert.ok(bob.requests.some((q) => q.path === '/containers/create'), 'the peer container was made as the second tenant');
+      assert.equal(alone.summary.scenarios[0].outcome, 'not-applicable');
+      assert.match(alone.summary.scenarios[0].reason, /no second tenant: give --peer-target/);
+      assert.equal(shared.exitCode, 1);
+      assert.match(shared.summary.scenarios[0].reason, /another tenant's container is reachable from this account: it is in this tenant's container list; GET \/containers\/<its id>\/json answered 200/);
+      for (const r of [apart, alone, shared]) await noLeftovers(r);
+    } finally { await alice.close(); await bob.close(); }
+  });
+});
