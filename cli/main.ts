@@ -13,6 +13,12 @@ import { packageRoot } from '../run/paths.js';
 
 const verbose = () => process.argv.includes('--verbose') || Boolean(process.env.DEBUG);
 
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3600) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 3600');
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError('must be a whole number from 0 to 64');
@@ -71,6 +77,9 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--require <path>', 'extra step or support file or folder (JS or TS); repeatable', collect, [])
     .option('--advisory', 'report everything, exit 0 unless the exit code would be 2, 4 or 5')
     .addOption(new Option('--container-timeout <ms>', 'upper bound on one probe container').argParser(milliseconds).default(60_000))
+    .option('--peer-target <url>', 'a second tenant (another account) of the same platform, for tenant-to-tenant scenarios')
+    .option('--peer-cert-path <dir>', 'the second tenant\'s certificate folder (as DOCKER_CERT_PATH is for the first)')
+    .addOption(new Option('--call-timeout <seconds>', 'upper bound on one API call (default: DOCKER_CLIENT_TIMEOUT, else the profile\'s, else 30)').argParser(seconds))
     .action(async (paths: string[], opts) => {
       const { runSuite } = await import('../run/run.js');
       if (opts.target.length > 1) {
@@ -137,6 +146,8 @@ function common(paths: string[], opts: Record<string, any>) {
   return {
     paths, profile: opts.profile, tags: opts.tags, parallel: opts.parallel, reportsDir: opts.reports,
     image: opts.image, requires: opts.require, advisory: Boolean(opts.advisory), containerTimeoutMs: opts.containerTimeout,
+    callTimeoutMs: opts.callTimeout === undefined ? undefined : opts.callTimeout * 1000,
+    peerTarget: opts.peerTarget, peerCertPath: opts.peerCertPath,
     cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr,
   };
 }

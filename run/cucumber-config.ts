@@ -82,12 +82,12 @@ export function nullStream(): Writable {
 }
 
 /** Parse errors (with file:line:column) and the planned scenarios. */
-export async function loadPlan(config: IRunConfiguration, cwd: string): Promise<{ planned: number; problems: AuthoringProblem[] }> {
+export async function loadPlan(config: IRunConfiguration, cwd: string): Promise<{ planned: number; problems: AuthoringProblem[]; pickles: Array<{ name: string; location: string }> }> {
   const { plan, errors } = await loadSources(config.sources, { cwd });
   const problems: AuthoringProblem[] = errors.map((e) => ({
     kind: 'parse', uri: e.uri, line: e.location.line, column: e.location.column ?? 0, message: e.message.split('\n')[0]!.replace(/^\(\d+:\d+\): /, ''),
   }));
-  return { planned: plan.length, problems };
+  return { planned: plan.length, problems, pickles: plan.map((p) => ({ name: p.name, location: `${p.uri}:${p.location.line}` })) };
 }
 
 /**

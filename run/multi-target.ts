@@ -45,6 +45,9 @@ function childArgs(o: MultiTargetOptions, target: string, reportsDir: string): s
   for (const r of o.requires) args.push('--require', r);
   if (o.advisory) args.push('--advisory');
   if (o.containerTimeoutMs !== undefined) args.push('--container-timeout', String(o.containerTimeoutMs));
+  if (o.callTimeoutMs !== undefined) args.push('--call-timeout', String(Math.round(o.callTimeoutMs / 1000)));
+  if (o.peerTarget) args.push('--peer-target', o.peerTarget);
+  if (o.peerCertPath) args.push('--peer-cert-path', o.peerCertPath);
   return args;
 }
 

@@ -14,13 +14,14 @@ export interface Profile {
   match?: { engine?: EngineKind[] };
   multiTenant: boolean;
   promises?: { userNamespaces?: boolean; noNewPrivileges?: boolean; seccomp?: boolean; lsmConfinement?: boolean; defaultCapabilities?: string[] };
-  semantics?: { perContainerIp?: boolean; portRemapping?: boolean; memoryPackagesMiB?: number[] };
+  semantics?: { perContainerIp?: boolean; portRemapping?: boolean; memoryPackagesMiB?: number[]; noneNetwork?: boolean; placement?: 'single-host' | 'swarm-affinity'; ignoredOptions?: Record<string, string> };
+  timeouts?: { callSeconds?: number; provisioningSeconds?: number };
   divergences?: Record<string, { class: string; note?: string; source?: string }>;
   /** Where it was loaded from (added by the loader). */
   source?: string;
 }
 
-export const SHIPPED_PROFILES = ['docker', 'podman', 'triton'] as const;
+export const SHIPPED_PROFILES = ['docker', 'podman', 'triton', 'triton-2015'] as const;
 
 let validator: ReturnType<AjvClass['compile']> | undefined;
 function validate(data: unknown): ErrorObject[] {

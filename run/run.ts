@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { PlatformClient, closeCreationGate, settleCreations, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
-import { resolveConnection } from '../adapters/platform/connection.js';
+import { PlatformClient, callTimeoutFromEnv, closeCreationGate, configureCallTimeouts, settleCreations, type CallTimeouts, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
+import { resolveConnection, resolvePeerConnection } from '../adapters/platform/connection.js';
 import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
@@ -33,6 +33,11 @@ export interface RunOptions {
   requires: string[];
   advisory: boolean;
   containerTimeoutMs?: number;
+  /** --call-timeout (ms): the bound on one API call; else DOCKER_CLIENT_TIMEOUT, else the profile's, else 30 s */
+  callTimeoutMs?: number;
+  /** --peer-target / --peer-cert-path: a second tenant (another account) for tenant-to-tenant scenarios */
+  peerTarget?: string;
+  peerCertPath?: string;
   cwd: string;
   stdout: Writable;
   stderr: Writable;
@@ -42,6 +47,26 @@ export interface RunOptions {
 export function withoutDeep(tags: string | undefined): string {
   if (!tags?.trim()) return 'not @deep';
   return /@deep\b/.test(tags) ? tags : `(${tags}) and not @deep`;
+}
+
+/**
+ * Scenarios that must not run on a shared (multi-tenant) platform unless the tag expression names
+ * their tag: they cost money or can disturb other tenants (DESIGN.md safety rules).
+ */
+export const SHARED_PLATFORM_TAGS: Record<string, string> = {
+  '@billable': 'costs money on a shared platform (a build VM, a real volume)',
+  '@disruptive': 'sends malformed input a shared service may not survive',
+};
+
+/** The tags that stay out of this run: on a multi-tenant profile, every one the user's expression does not name. */
+export function unsafeTagsLeftOut(tags: string | undefined, multiTenant: boolean): string[] {
+  if (!multiTenant) return [];
+  return Object.keys(SHARED_PLATFORM_TAGS).filter((tag) => !new RegExp(`${tag}\\b`).test(tags ?? ''));
+}
+
+/** The run's expression with the left-out tags excluded, as withoutDeep does for @deep. */
+export function withoutUnsafe(expression: string, leftOut: string[]): string {
+  return leftOut.reduce((expr, tag) => `(${expr}) and not ${tag}`, expression);
 }
 
 export function newRunId(): string {
@@ -63,9 +88,20 @@ export function prepareReportsDir(dir: string): string {
   return absolute;
 }
 
-export async function connectPlatform(target: string | undefined, runId: string): Promise<ConnectedPlatform> {
+export async function connectPlatform(target: string | undefined, runId: string, timeoutMs = 10_000): Promise<ConnectedPlatform> {
   const connection = resolveConnection({ target });
-  return PlatformClient.connect(connection, runId);
+  return PlatformClient.connect(connection, runId, timeoutMs);
+}
+
+/**
+ * The per-call bounds of a run: --call-timeout, else DOCKER_CLIENT_TIMEOUT (seconds), else the
+ * profile's callSeconds, else 30 s; provisioning calls (create, start, remove) get the profile's
+ * provisioningSeconds when that is longer (Triton: 300 s, as its docs tell Docker users).
+ */
+export function callTimeoutsFor(profile: { timeouts?: { callSeconds?: number; provisioningSeconds?: number } }, flagMs?: number, env: NodeJS.ProcessEnv = process.env): CallTimeouts {
+  const callMs = flagMs ?? callTimeoutFromEnv(env) ?? (profile.timeouts?.callSeconds ? profile.timeouts.callSeconds * 1000 : 30_000);
+  const provisioningMs = Math.max(callMs, (profile.timeouts?.provisioningSeconds ?? 0) * 1000);
+  return { callMs, provisioningMs };
 }
 
 export async function runSuite(options: RunOptions): Promise<number> {
@@ -99,7 +135,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   }
   // The platform preflight (read-only: /version, /info) overlaps the authoring dry run; an authoring
   // error still wins (exit 2), and a failed connection is only reported if there is none.
-  const connecting = connectPlatform(options.target, runId);
+  const connecting = connectPlatform(options.target, runId, options.callTimeoutMs ?? callTimeoutFromEnv() ?? 10_000);
   connecting.catch(() => undefined);
   const { problems: stepProblems, support } = await findStepProblems(preflightConfig, options.cwd);
   if (stepProblems.length > 0) {
@@ -111,7 +147,31 @@ export async function runSuite(options: RunOptions): Promise<number> {
   interrupt.client = platform.client;
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
-  const imageSource = await ensureProbeImage(platform.client, options.image);
+  const timeouts = configureCallTimeouts(callTimeoutsFor(profile, options.callTimeoutMs));
+  // The second tenant is reached like the first (exit 4 when it cannot be), before anything runs.
+  const peer = options.peerTarget
+    ? await PlatformClient.connect(resolvePeerConnection(options.peerTarget, options.peerCertPath), runId, options.callTimeoutMs ?? callTimeoutFromEnv() ?? 10_000)
+    : undefined;
+  // A shared platform: what costs money or can disturb other tenants runs only when asked for by tag.
+  const leftOut = unsafeTagsLeftOut(options.tags, profile.multiTenant);
+  const skipped: RunSummary['skipped'] = [];
+  for (const tag of leftOut) {
+    const { pickles } = await loadPlan(await buildRunConfiguration({ ...selection, tags: `(${selection.tags}) and ${tag}` }), options.cwd);
+    for (const p of pickles) {
+      if (skipped.some((s) => s.location === p.location)) continue;
+      skipped.push({ ...p, tag, reason: `${tag}: ${SHARED_PLATFORM_TAGS[tag]}; profile ${profile.name} is multi-tenant: name ${tag} in --tags to run it` });
+    }
+  }
+  if (skipped.length > 0) {
+    log(`keelhaul: skipped ${skipped.length} scenario(s) on multi-tenant profile ${profile.name}: ${skipped.map((s) => `${s.name} (${s.tag})`).join(', ')}; name the tag in --tags to run them`);
+  }
+  if (skipped.length === planned) {
+    log('keelhaul: nothing ran: every selected scenario was skipped on this shared platform');
+    return EXIT.nothingRan;
+  }
+  // A slow pull is waited for as long as provisioning may take, not replaced by an import (which
+  // Triton refuses: sdc-docker lib/endpoints/images.js:67) when it is merely slow.
+  const imageSource = await ensureProbeImage(platform.client, options.image, process.env, Math.max(30_000, timeouts.provisioningMs));
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
   const others = await otherRuns(platform.client, runId).catch(() => new Map<string, number>());
   if (others.size > 0) {
@@ -123,10 +183,12 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const messagesPath = join(reportsDir, 'messages.ndjson');
   const parameters: KeelhaulParameters = {
     runId, target: options.target ?? '', apiVersion: platform.negotiation.version, image: options.image,
-    profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000,
+    profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000, timeouts,
+    peer: peer && options.peerTarget ? { target: options.peerTarget, certPath: options.peerCertPath, apiVersion: peer.negotiation.version } : undefined,
   };
   const runConfig = await buildRunConfiguration({
     ...selection,
+    tags: withoutUnsafe(selection.tags, leftOut),
     parallel: options.parallel,
     worldParameters: parameters as unknown as Record<string, unknown>,
     formats: {
@@ -143,7 +205,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     },
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
-  const summaryBase = { runId, startedAt, reportsDir, profile, platform };
+  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
@@ -165,7 +227,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // exit (130/143), so the run must not go on to a verdict of its own.
   if (interrupt.exiting) await interrupt.exiting;
 
-  // 4. Verdict, reports, sweep.
+  // 4. Verdict, reports, sweep (the second tenant's objects carry the same run label).
+  if (peer) {
+    await sweep(peer.client, runId).catch((error) => log(`keelhaul: warning: end-of-run sweep of the peer tenant failed: ${oneLine(error)}`));
+  }
   const swept = await sweep(platform.client, runId).catch((error) => {
     log(`keelhaul: warning: end-of-run sweep failed: ${oneLine(error)}`);
     return undefined;
@@ -198,7 +263,7 @@ function trackerFrom(messagesPath: string): OutcomeTracker {
   return tracker;
 }
 
-function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform }, tracker: OutcomeTracker, exitCode: number): RunSummary {
+function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped'] }, tracker: OutcomeTracker, exitCode: number): RunSummary {
   const fp = base.platform.fingerprint;
   return {
     run: base.runId,
@@ -214,6 +279,7 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
     })),
     exposures: tracker.scenarios.flatMap((s) => s.exposures.map((what) => ({ id: s.id, what }))),
     command: process.argv.slice(2),
+    skipped: base.skipped,
   };
 }
 

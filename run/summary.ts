@@ -17,6 +17,8 @@ export interface RunSummary {
   exposures: Array<{ id: string; what: string }>;
   /** The command line after `keelhaul` (report.html shows it; re-running it repeats the run). */
   command?: string[];
+  /** Scenarios the selection named but the run left out, and why (a @billable/@disruptive one on a multi-tenant profile). */
+  skipped: Array<{ name: string; location: string; tag: string; reason: string }>;
 }
 
 export function writeSummary(summary: RunSummary, reportsDir: string): void {
@@ -46,6 +48,10 @@ export function printConsoleSummary(summary: RunSummary, out: Writable): void {
   if (summary.exposures.length > 0) {
     lines.push('  exposures (passed only because the profile accepts them):');
     for (const e of summary.exposures) lines.push(`    ${e.id}: ${boundReason(e.what)}`);
+  }
+  if (summary.skipped?.length > 0) {
+    lines.push('  skipped (not run on this shared platform unless --tags names the tag):');
+    for (const s of summary.skipped) lines.push(`    ${s.tag.padEnd(12)} ${s.name}`);
   }
   const counts = OUTCOMES.map((o) => `${summary.outcomes[o]} ${o}`).join(', ');
   lines.push(`${counts} in ${(summary.durationMs / 1000).toFixed(1)}s`);

@@ -46,6 +46,7 @@ After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error 
   // Stop whatever the scenario still has in flight (a timed-out step keeps running otherwise).
   this.controller.abort();
   const leftovers = await this.resources.removeAll(this.platform);
+  if (this.peerResources.size > 0 && this.peer) leftovers.push(...(await this.peerResources.removeAll(this.peer)).map((l) => `peer tenant: ${l}`));
   const status = result?.status;
   let record: Record<string, unknown>;
   if (this.signalled) {

@@ -12,6 +12,10 @@ export interface KeelhaulParameters {
   fingerprint: Fingerprint;
   /** Upper bound for one container's life in a scenario, unless a step says otherwise. */
   containerTimeoutMs: number;
+  /** A second tenant (--peer-target, --peer-cert-path): tenant-to-tenant scenarios need it. */
+  peer?: { target: string; certPath?: string; apiVersion: string };
+  /** Per-call bounds (run/run.ts callTimeoutsFor); absent in worlds built by hand (tests). */
+  timeouts?: { callMs: number; provisioningMs: number };
 }
 
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.keelhaul.outcome+json';

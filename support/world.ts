@@ -2,8 +2,8 @@
 // scenario's resource tracker and abort signal, and what the scenario observed.
 // Steps talk to the platform only through the World, never to dockerode or execa.
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import { PlatformClient, PlatformRefusal, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
-import { resolveConnection } from '../adapters/platform/connection.js';
+import { PlatformClient, PlatformRefusal, configureCallTimeouts, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
+import { resolveConnection, resolvePeerConnection } from '../adapters/platform/connection.js';
 import { OutcomeSignal } from '../judges/errors.js';
 import type { KeelhaulParameters } from './parameters.js';
 import { ResourceTracker } from './resource-tracker.js';
@@ -14,9 +14,19 @@ let workerClient: PlatformClient | undefined;
 /** One API client per worker process: scenarios share its connection pool. */
 export function platformFor(parameters: KeelhaulParameters): PlatformClient {
   if (!workerClient) {
+    if (parameters.timeouts) configureCallTimeouts(parameters.timeouts); // a parallel worker is its own process
     workerClient = new PlatformClient(resolveConnection({ target: parameters.target || undefined }), parameters.apiVersion, parameters.runId);
   }
   return workerClient;
+}
+
+let peerClient: PlatformClient | undefined;
+
+/** The second tenant's client, one per worker, labelled with the same run id (so the run sweeps it). */
+export function peerFor(parameters: KeelhaulParameters): PlatformClient | undefined {
+  if (!parameters.peer) return undefined;
+  peerClient ??= new PlatformClient(resolvePeerConnection(parameters.peer.target, parameters.peer.certPath), parameters.peer.apiVersion, parameters.runId);
+  return peerClient;
 }
 
 const probeCache = new ProbeCache();
@@ -25,6 +35,8 @@ let noneRefused: string | undefined;
 
 export class KeelhaulWorld extends World<KeelhaulParameters> {
   readonly resources = new ResourceTracker();
+  /** What the scenario made as the second tenant: removed with that tenant's client. */
+  readonly peerResources = new ResourceTracker();
   readonly controller = new AbortController();
   readonly observations: Record<string, unknown> = {};
   readonly exposures: string[] = [];
@@ -49,6 +61,11 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
 
   get image(): string {
     return this.parameters.image;
+  }
+
+  /** The second tenant, when --peer-target names one (tenant-to-tenant scenarios). */
+  get peer(): PlatformClient | undefined {
+    return peerFor(this.parameters);
   }
 
   get profile() {
@@ -76,8 +93,23 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
     throw new OutcomeSignal('inconclusive', reason);
   }
 
+  /**
+   * A named volume in Binds ("name:/path") is created by the platform on first use (Docker; Triton
+   * with NFS volumes auto-mounted): keelhaul did not create it, but must remove it, so it is
+   * tracked before the create is even sent (removing a volume that was never made is harmless).
+   */
+  private trackNamedVolumes(spec: Partial<ContainerSpec>): void {
+    const binds = (spec.hostConfig as { Binds?: unknown } | undefined)?.Binds;
+    if (!Array.isArray(binds)) return;
+    for (const bind of binds) {
+      const source = typeof bind === 'string' ? bind.split(':')[0] : undefined;
+      if (source && !source.startsWith('/') && /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(source)) this.resources.track('volume', source);
+    }
+  }
+
   /** Create and start a container that keeps running; tracked for removal. */
   async startContainer(spec: Partial<ContainerSpec> & { cmd: string[] }): Promise<string> {
+    this.trackNamedVolumes(spec);
     const id = await this.platform.createContainer({ image: this.image, ...spec }, this.scenarioId, this.signal);
     this.resources.track('container', id);
     await this.platform.startContainer(id, this.signal);
@@ -86,6 +118,7 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
 
   /** Run a container to completion (bounded), returning its exit code and separated output. */
   async runContainer(spec: Partial<ContainerSpec> & { cmd: string[] }, timeoutMs = this.parameters.containerTimeoutMs): Promise<RunResult> {
+    this.trackNamedVolumes(spec);
     const result = await this.platform.runToCompletion(
       { image: this.image, ...spec }, this.scenarioId, timeoutMs, (id) => this.resources.track('container', id), this.signal,
     );
@@ -124,6 +157,11 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
    * platform's own, leave NetworkMode unset) once the platform has refused 'none'.
    */
   get probeNetworkMode(): 'none' | 'default' {
+    if (this.profile.semantics?.noneNetwork === false) {
+      // The profile says so (Triton: sdc-docker lib/validate.js:247): no refused create to learn it from.
+      this.observe('probeNetwork', `profile ${this.profile.name}: the platform refuses NetworkMode none; probes use its default network`);
+      return 'default';
+    }
     if (noneRefused) this.observe('probeNetwork', `the platform refused NetworkMode none (${noneRefused}); probes use its default network`);
     return noneRefused ? 'default' : 'none';
   }

@@ -100,3 +100,11 @@ function loadTls(env: NodeJS.ProcessEnv, verify: boolean, readFile: (p: string) 
 export function describeConnection(c: Connection): string {
   return c.url;
 }
+
+/**
+ * A second tenant's endpoint (--peer-target): its own URL and its own certificate folder (another
+ * account's key, as DOCKER_CERT_PATH is for the first); TLS as DOCKER_TLS_VERIFY says for both.
+ */
+export function resolvePeerConnection(target: string, certPath?: string, env: NodeJS.ProcessEnv = process.env): Connection {
+  return resolveConnection({ target, env: { ...env, ...(certPath ? { DOCKER_CERT_PATH: certPath } : {}) } });
+}

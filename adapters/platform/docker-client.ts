@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import { PlatformError, isConnectionFailure, isTlsFailure, oneLine } from '../../judges/errors.js';
@@ -17,8 +18,34 @@ import { demuxDockerStream } from './demux.js';
 export const LABEL_RUN = 'keelhaul.run';
 export const LABEL_SCENARIO = 'keelhaul.scenario';
 
-/** Upper bound on one API call; KEELHAUL_CALL_TIMEOUT_MS lowers it (tests of stalling platforms). */
-export const DEFAULT_CALL_TIMEOUT_MS = Number(process.env.KEELHAUL_CALL_TIMEOUT_MS) > 0 ? Number(process.env.KEELHAUL_CALL_TIMEOUT_MS) : 30_000;
+/**
+ * The bound on one API call (ms), from the environment: KEELHAUL_CALL_TIMEOUT_MS (tests of stalling
+ * platforms), else DOCKER_CLIENT_TIMEOUT in seconds, as the Docker CLI tools read it (Triton's docs
+ * set it to 300), else 30 s.
+ */
+export function callTimeoutFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (Number(env.KEELHAUL_CALL_TIMEOUT_MS) > 0) return Number(env.KEELHAUL_CALL_TIMEOUT_MS);
+  if (Number(env.DOCKER_CLIENT_TIMEOUT) > 0) return Number(env.DOCKER_CLIENT_TIMEOUT) * 1000;
+  return undefined;
+}
+export const DEFAULT_CALL_TIMEOUT_MS = callTimeoutFromEnv() ?? 30_000;
+
+export interface CallTimeouts {
+  /** every API call */
+  callMs: number;
+  /** container create, start and remove: they wait for provisioning on some platforms (Triton) */
+  provisioningMs: number;
+}
+/** Process-wide (the run and each worker set it from the same parameters). */
+const callTimeouts: CallTimeouts = { callMs: DEFAULT_CALL_TIMEOUT_MS, provisioningMs: DEFAULT_CALL_TIMEOUT_MS };
+export function configureCallTimeouts(t: Partial<CallTimeouts>): CallTimeouts {
+  if (t.callMs && t.callMs > 0) callTimeouts.callMs = t.callMs;
+  callTimeouts.provisioningMs = Math.max(callTimeouts.callMs, t.provisioningMs ?? 0);
+  return { ...callTimeouts };
+}
+export function currentCallTimeouts(): CallTimeouts {
+  return { ...callTimeouts };
+}
 const MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
 
 export interface RawResponse {
@@ -279,7 +306,7 @@ export class PlatformClient {
       name: spec.name,
     };
     try {
-      const container = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.createContainer({ ...(body as any), abortSignal })));
+      const container = await inFlight(bounded(signalFor(callTimeouts.provisioningMs, signal), (abortSignal) => this.docker.createContainer({ ...(body as any), abortSignal })));
       // dockerode hands back an unparseable answer as a string: no Id. The container may exist all
       // the same; it carries the run's label, so the sweep removes it.
       if (typeof container.id !== 'string' || container.id === '') {
@@ -293,7 +320,7 @@ export class PlatformClient {
 
   async startContainer(id: string, signal?: AbortSignal): Promise<void> {
     try {
-      await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).start({ abortSignal } as any));
+      await bounded(signalFor(callTimeouts.provisioningMs, signal), (abortSignal) => this.docker.getContainer(id).start({ abortSignal } as any));
     } catch (error) {
       const e = error as { statusCode?: number };
       if (e?.statusCode === 304) return; // already started
@@ -328,16 +355,34 @@ export class PlatformClient {
 
   async inspectContainer(id: string, signal?: AbortSignal): Promise<any> {
     try {
-      return await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal } as any));
+      return await bounded(signalFor(callTimeouts.callMs, signal), (abortSignal) => this.docker.getContainer(id).inspect({ abortSignal } as any));
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'inspect container', this.url), 'inspect container');
     }
   }
 
-  /** Force-remove with its anonymous volumes. A container that is already gone is not an error. */
+  /**
+   * Force-remove with its anonymous volumes. A container that is already gone is not an error. One
+   * still provisioning cannot be removed yet (sdc-docker: 500 "Conflict, cannot currently remove a
+   * provisioning container", lib/backends/sdc/containers.js:3322-3326): asked again, bounded by the
+   * provisioning timeout.
+   */
   async removeContainer(id: string): Promise<void> {
+    const deadline = Date.now() + callTimeouts.provisioningMs;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.removeOnce(id);
+        return;
+      } catch (error) {
+        if (!/remove a provisioning container/i.test(String((error as Error)?.message)) || Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 500 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async removeOnce(id: string): Promise<void> {
     try {
-      await bounded(signalFor(20_000), (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as any));
+      await bounded(signalFor(Math.max(20_000, callTimeouts.provisioningMs)), (abortSignal) => this.docker.getContainer(id).remove({ force: true, v: true, abortSignal } as any));
     } catch (error) {
       const code = (error as { statusCode?: number })?.statusCode;
       if (code === 404) return;
@@ -349,7 +394,7 @@ export class PlatformClient {
 
   async logs(id: string, tty = false, signal?: AbortSignal): Promise<{ stdout: string; stderr: string }> {
     try {
-      const raw = (await bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS, signal), (abortSignal) => this.docker.getContainer(id).logs({
+      const raw = (await bounded(signalFor(callTimeouts.callMs, signal), (abortSignal) => this.docker.getContainer(id).logs({
         stdout: true, stderr: true, follow: false, abortSignal,
       } as any))) as unknown as Buffer;
       const buffer = Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw));
@@ -370,7 +415,7 @@ export class PlatformClient {
   }
 
   async exec(id: string, cmd: string[], options: { user?: string; privileged?: boolean; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<ProcessResult & { timedOut: boolean }> {
-    const timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? callTimeouts.callMs;
     const abortSignal = signalFor(timeoutMs, options.signal);
     let exec: Docker.Exec;
     try {
@@ -383,7 +428,11 @@ export class PlatformClient {
     }
     let stream: Readable;
     try {
-      stream = (await bounded(abortSignal, () => exec.start({ hijack: true, stdin: false, abortSignal } as any))) as unknown as Readable;
+      // Not dockerode's exec.start({hijack}): docker-modem only takes the stream from Node's
+      // 'upgrade' event, which needs Upgrade and Connection headers on the 101. sdc-docker answers a
+      // bare "HTTP/1.1 101 UPGRADED" (its lib/endpoints/exec.js:50): Node then raises 'response',
+      // docker-modem reports "answered 101", and the stream bytes crash Node's HTTP parser.
+      stream = (await this.hijack({ method: 'POST', path: `/exec/${exec.id}/start`, body: { Detach: false, Tty: false }, signal: abortSignal })).stream;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'start exec', this.url), 'start exec');
     }
@@ -428,7 +477,7 @@ export class PlatformClient {
   async createNetwork(name: string, scenario: string, options: Record<string, unknown> = {}): Promise<string> {
     if (creationGateClosed) throw new Error('keelhaul is shutting down: no new networks');
     try {
-      const network = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createNetwork({ Name: name, Labels: this.labelsFor(scenario), ...options, abortSignal } as any)) as unknown as Promise<Docker.Network>);
+      const network = await inFlight(bounded(signalFor(callTimeouts.callMs), (abortSignal) => this.docker.createNetwork({ Name: name, Labels: this.labelsFor(scenario), ...options, abortSignal } as any)) as unknown as Promise<Docker.Network>);
       return network.id;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create network', this.url), 'create network');
@@ -449,7 +498,7 @@ export class PlatformClient {
     if (creationGateClosed) throw new Error('keelhaul is shutting down: no new volumes');
     const driver = options.driver ? { Driver: options.driver, DriverOpts: options.driverOpts ?? {} } : {};
     try {
-      const volume: any = await inFlight(bounded(signalFor(DEFAULT_CALL_TIMEOUT_MS), (abortSignal) => this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), ...driver, abortSignal } as any)) as unknown as Promise<unknown>);
+      const volume: any = await inFlight(bounded(signalFor(callTimeouts.callMs), (abortSignal) => this.docker.createVolume({ Name: name, Labels: this.labelsFor(scenario), ...driver, abortSignal } as any)) as unknown as Promise<unknown>);
       return volume.Name ?? name;
     } catch (error) {
       throw refusalFrom(describeFailure(error, 'create volume', this.url), 'create volume');
@@ -461,6 +510,8 @@ export class PlatformClient {
       await bounded(signalFor(20_000), (abortSignal) => this.docker.getVolume(name).remove({ abortSignal } as any));
     } catch (error) {
       if ((error as { statusCode?: number })?.statusCode === 404) return;
+      // sdc-docker without NFS volumes answers every /volumes route so (its lib/endpoints/volumes.js:277): nothing can exist.
+      if (/Volumes are not supported/.test(String((error as Error)?.message))) return;
       throw describeFailure(error, 'remove volume', this.url);
     }
   }
@@ -505,6 +556,81 @@ export class PlatformClient {
     }
   }
 
+  // ---- hijacked streams (attach, exec start) ----------------------------------------------------
+
+  /**
+   * An HTTP request whose answer turns into a raw stream, read the way the Docker CLI does (a raw
+   * connection, then the response head): any 101 or 200 answer is the stream, with or without
+   * Upgrade/Connection headers. Docker answers "101 Switching Protocols" with both headers;
+   * sdc-docker a bare "101 UPGRADED" (its lib/endpoints/exec.js:50, containers.js:629). An error
+   * status rejects with HijackRefused carrying the body. Bounded by timeoutMs until the head arrives;
+   * the caller bounds the stream.
+   */
+  hijack(request: { method: string; path: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number; signal?: AbortSignal; unversioned?: boolean }): Promise<{ status: number; headers: http.IncomingHttpHeaders; stream: net.Socket }> {
+    const c = this.connection;
+    const prefix = request.unversioned || this.apiVersion === '0' ? '' : `/v${this.apiVersion}`;
+    const payload = request.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(request.body) ? request.body : Buffer.from(JSON.stringify(request.body));
+    const headers: Record<string, string> = {
+      Host: 'docker', 'Content-Type': 'application/json', ...request.headers,
+      Connection: 'Upgrade', Upgrade: 'tcp', 'Content-Length': String(payload.length),
+    };
+    const head = [`${request.method} ${prefix}${request.path} HTTP/1.1`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)].join('\r\n') + '\r\n\r\n';
+    const signal = signalFor(request.timeoutMs ?? callTimeouts.callMs, request.signal);
+    const what = `${request.method} ${request.path}`;
+    return new Promise((resolve, reject) => {
+      const socket: net.Socket = c.transport === 'unix'
+        ? net.connect(c.socketPath)
+        : c.tls
+          ? tls.connect({ host: c.host, port: c.port, ca: c.tls.ca, cert: c.tls.cert, key: c.tls.key, rejectUnauthorized: c.tls.verify, servername: '', checkServerIdentity: checkIdentityOf(c.host) })
+          : net.connect(c.port, c.host);
+      let settled = false;
+      let buffered = Buffer.alloc(0);
+      const done = (outcome: () => void): void => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        socket.off('data', onData);
+        outcome();
+      };
+      const fail = (error: unknown): void => { socket.destroy(); done(() => reject(describeFailure(error, what, this.url))); };
+      const onAbort = (): void => fail(signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
+      signal.addEventListener('abort', onAbort, { once: true });
+      const onData = (chunk: Buffer): void => {
+        buffered = Buffer.concat([buffered, chunk]);
+        const end = buffered.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (buffered.length > 64 * 1024) fail(new Error('the answer has no end of headers in 64 KiB'));
+          return;
+        }
+        const parsed = parseHead(buffered.subarray(0, end).toString('latin1'));
+        if (!parsed) return fail(new Error(`not an HTTP answer: ${JSON.stringify(buffered.subarray(0, 60).toString('latin1'))}`));
+        const rest = buffered.subarray(end + 4);
+        if (parsed.status === 101 || parsed.status === 200) {
+          done(() => {
+            if (rest.length > 0) socket.unshift(rest);
+            resolve({ status: parsed.status, headers: parsed.headers, stream: socket });
+          });
+          return;
+        }
+        // An error answer: its body, by Content-Length or until the peer closes (bounded by the signal).
+        const length = Number(parsed.headers['content-length'] ?? NaN);
+        let body = rest;
+        const finish = (): void => {
+          socket.destroy();
+          done(() => reject(new HijackRefused(parsed.status, parsed.headers, Number.isFinite(length) ? body.subarray(0, length) : body, what)));
+        };
+        if (Number.isFinite(length) && body.length >= length) return finish();
+        socket.off('data', onData);
+        socket.on('data', (more: Buffer) => { body = Buffer.concat([body, more]); if (Number.isFinite(length) && body.length >= length) finish(); });
+        socket.once('end', finish);
+      };
+      socket.on('data', onData);
+      socket.once('error', fail);
+      socket.once('close', () => { if (!settled) fail(Object.assign(new Error('socket hang up: no answer head'), { code: 'ECONNRESET' })); });
+      socket.write(Buffer.concat([Buffer.from(head, 'latin1'), payload]));
+    });
+  }
+
   // ---- raw HTTP -----------------------------------------------------------------------------
 
   /**
@@ -512,6 +638,16 @@ export class PlatformClient {
    * which dockerode normalises away. Always bounded by a timeout.
    */
   raw(request: RawRequest): Promise<RawResponse> {
+    if (request.upgrade) {
+      // The head of the answer only; the stream is closed at once.
+      return this.hijack({ ...request, timeoutMs: request.timeoutMs }).then(
+        ({ status, headers, stream }) => { stream.destroy(); return makeResponse(status, headers, Buffer.alloc(0)); },
+        (error: unknown) => {
+          if (error instanceof HijackRefused) return makeResponse(error.status, error.headers, error.body);
+          throw error;
+        },
+      );
+    }
     const c = this.connection;
     const prefix = request.unversioned || this.apiVersion === '0' ? '' : `/v${this.apiVersion}`;
     const path = `${prefix}${request.path}`;
@@ -526,7 +662,7 @@ export class PlatformClient {
       headers.Connection = 'Upgrade';
       headers.Upgrade = 'tcp';
     }
-    const timeoutMs = request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    const timeoutMs = request.timeoutMs ?? callTimeouts.callMs;
     const signal = signalFor(timeoutMs, request.signal);
     const options: https.RequestOptions = { method: request.method, path, headers, signal };
     let transport: typeof http | typeof https = http;
@@ -578,6 +714,34 @@ export class PlatformClient {
       req.end();
     });
   }
+}
+
+/** An attach or exec start answered with an error status instead of a stream. */
+export class HijackRefused extends Error {
+  readonly statusCode: number;
+  readonly json: { message: string };
+  constructor(readonly status: number, readonly headers: http.IncomingHttpHeaders, readonly body: Buffer, what: string) {
+    const text = body.toString('utf8').trim();
+    let message = text;
+    try { message = String(JSON.parse(text).message ?? text); } catch { /* a text/plain body (sdc-docker) */ }
+    super(`(HTTP code ${status}) ${what} - ${message}`);
+    this.name = 'HijackRefused';
+    this.statusCode = status;
+    this.json = { message }; // read by refusalFrom, as for docker-modem's errors
+  }
+}
+
+/** "HTTP/1.1 101 UPGRADED\r\nK: v..." -> status and lower-cased headers (no header folding: obsolete). */
+function parseHead(text: string): { status: number; headers: http.IncomingHttpHeaders } | undefined {
+  const [statusLine, ...lines] = text.split('\r\n');
+  const m = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine ?? '');
+  if (!m) return undefined;
+  const headers: http.IncomingHttpHeaders = {};
+  for (const line of lines) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { status: Number(m[1]), headers };
 }
 
 function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: Buffer): RawResponse {

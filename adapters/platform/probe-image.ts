@@ -27,13 +27,18 @@ export function splitImageRef(ref: string): { repo: string; tag: string } {
 }
 
 /** Make sure the probe image exists: present, else pulled, else (busybox only) seeded. */
-export async function ensureProbeImage(client: PlatformClient, ref: string, env: NodeJS.ProcessEnv = process.env): Promise<ImageSource> {
+export async function ensureProbeImage(client: PlatformClient, ref: string, env: NodeJS.ProcessEnv = process.env, pullTimeoutMs = 30_000): Promise<ImageSource> {
   if (await client.imageExists(ref)) return 'present';
   let pullFailure = '';
   try {
-    await client.pullImage(ref, 30_000);
+    await client.pullImage(ref, pullTimeoutMs);
     if (await client.imageExists(ref)) return 'pulled';
   } catch (error) {
+    // Slow is not unable: an import in its place would be refused by platforms that cannot import
+    // (Triton: "image create is not implemented") and hide the real cause.
+    if ((error as Error)?.name === 'PlatformTimeout' || (error as Error)?.name === 'TimeoutError' || (error as Error)?.name === 'AbortError') {
+      throw new PlatformError(`probe image ${ref}: the pull did not finish in ${Math.round(pullTimeoutMs / 1000)} s; raise the bound with --call-timeout or DOCKER_CLIENT_TIMEOUT (seconds), or pull it beforehand`);
+    }
     pullFailure = oneLine(error);
   }
   if (!/busybox/.test(splitImageRef(ref).repo)) {

@@ -3,6 +3,8 @@ Feature: Route existence (conformance R1-R28)
   Every route a Docker client relies on must exist. Probes are harmless: missing resources,
   label filters that match nothing, loopback addresses. R22-R28 are keelhaul's additions for the
   commands Triton's preview lacked (build, commit, login, push, rename, stats, tag; seed 002).
+  Rows tagged @billable cost money on a shared platform (a build VM, a real volume): they run
+  on a multi-tenant profile only when --tags names @billable.
 
   Scenario Outline: <check>: <command> exists
     When the API is asked '<requests>'
@@ -103,7 +105,7 @@ Feature: Route existence (conformance R1-R28)
       | check | command | requests |
       | R20 | session | POST /session |
 
-    @CONF-R22
+    @CONF-R22 @billable
     Examples: R22
       | check | command | requests |
       | R22 | build | POST /build |
@@ -151,7 +153,7 @@ Feature: Route existence (conformance R1-R28)
     When the platform is probed for "POST /volumes/create with the local driver answers 201"
     Then it behaves like stock Docker, or as the profile declares
 
-    @CONF-R14
+    @CONF-R14 @billable
     Examples: R14
       | check |
       | R14   |

@@ -14,6 +14,20 @@ test('every shipped profile is valid against profiles/schema.json', () => {
   }
 });
 
+test('every divergence of a shipped profile names its source (platform file, doc or seed)', () => {
+  for (const name of SHIPPED_PROFILES) {
+    const profile = loadProfileFile(shippedProfilePath(name), false);
+    for (const [id, entry] of Object.entries(profile.divergences ?? {})) {
+      assert.ok(entry.source && entry.source.trim().length > 0, `${name}: ${id} has no source`);
+    }
+  }
+  // the two Triton profiles differ where the preview differed, and only there
+  const now = loadProfileFile(shippedProfilePath('triton'), false).divergences!;
+  const then = loadProfileFile(shippedProfilePath('triton-2015'), false).divergences!;
+  assert.deepEqual(Object.keys(then).filter((k) => !(k in now)).sort(), ['CONF-C9', 'CONF-L10', 'CONF-R22', 'CONF-R23', 'CONF-R24', 'CONF-R25', 'CONF-R26', 'CONF-R27', 'CONF-R28']);
+  assert.deepEqual(Object.keys(now).filter((k) => !(k in then)), []);
+});
+
 test('--profile auto picks the profile whose match names the engine', () => {
   const fp = (engine: string) => ({ engine } as any);
   assert.equal(loadProfile('auto', fp('podman')).name, 'podman');
