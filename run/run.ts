@@ -12,6 +12,7 @@ import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/prob
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import type { KeelhaulParameters } from '../support/parameters.js';
+import type { RunnerReport } from '../support/port-vantage.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream } from './cucumber-config.js';
 import { OutcomeTracker } from './outcome-tracker.js';
 import { loadProfile, resolveProfileOption } from './profiles.js';
@@ -19,6 +20,7 @@ import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js
 import { writeMatrixIfAny } from './matrix.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
+import { locateRunner } from './runner.js';
 
 export interface RunOptions {
   paths: string[];
@@ -104,7 +106,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
   const imageSource = await ensureProbeImage(platform.client, options.image);
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
-  const others = await otherRuns(platform.client, runId).catch(() => new Map<string, number>());
+  const [others, runner] = await Promise.all([
+    otherRuns(platform.client, runId).catch(() => new Map<string, number>()),
+    locateRunner(platform.client, options.image, profile),
+  ]);
   if (others.size > 0) {
     const list = [...others].map(([id, n]) => `${id} (${n})`).join(', ');
     log(`keelhaul: warning: containers of other keelhaul runs are on this platform: ${list}; if those runs are dead, \`keelhaul clean\` removes them`);
@@ -115,6 +120,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const parameters: KeelhaulParameters = {
     runId, target: options.target ?? '', apiVersion: platform.negotiation.version, image: options.image,
     profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000,
+    runner: { where: runner.where, detail: runner.detail, measured: runner.measured },
   };
   const runConfig = await buildRunConfiguration({
     ...selection,
@@ -133,7 +139,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     },
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
-  const summaryBase = { runId, startedAt, reportsDir, profile, platform };
+  const summaryBase = { runId, startedAt, reportsDir, profile, platform, runner };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
@@ -183,14 +189,14 @@ function trackerFrom(messagesPath: string): OutcomeTracker {
   return tracker;
 }
 
-function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform }, tracker: OutcomeTracker, exitCode: number): RunSummary {
+function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; runner: RunnerReport }, tracker: OutcomeTracker, exitCode: number): RunSummary {
   const fp = base.platform.fingerprint;
   return {
     run: base.runId,
     startedAt: base.startedAt.toISOString(),
     durationMs: Date.now() - base.startedAt.getTime(),
     exitCode,
-    target: { url: base.platform.client.url, engine: fp.engine, version: fp.version, apiVersion: fp.apiVersion, os: fp.os, name: fp.name, kernel: fp.kernel, cgroupVersion: fp.cgroupVersion, securityOptions: fp.securityOptions },
+    target: { url: base.platform.client.url, engine: fp.engine, version: fp.version, apiVersion: fp.apiVersion, os: fp.os, name: fp.name, kernel: fp.kernel, cgroupVersion: fp.cgroupVersion, securityOptions: fp.securityOptions, runner: base.runner },
     profile: base.profile.name,
     outcomes: tracker.counts(),
     scenarios: tracker.scenarios.map((s) => ({

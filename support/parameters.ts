@@ -1,6 +1,7 @@
 // What the run hands every worker through cucumber's worldParameters (JSON only).
 import type { Fingerprint } from '../adapters/platform/fingerprint.js';
 import type { Profile } from '../run/profiles.js';
+import type { RunnerLocation } from '../adapters/tools/runner-location.js';
 
 export interface KeelhaulParameters {
   runId: string;
@@ -12,6 +13,8 @@ export interface KeelhaulParameters {
   fingerprint: Fingerprint;
   /** Upper bound for one container's life in a scenario, unless a step says otherwise. */
   containerTimeoutMs: number;
+  /** Where keelhaul runs relative to the engine (run/runner.ts); absent in older callers. */
+  runner?: RunnerLocation;
 }
 
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.keelhaul.outcome+json';
