@@ -1,8 +1,9 @@
 // Published ports seen from the engine's host (support/port-vantage.ts): the busybox scripts a helper
 // container in the host's network namespace runs, and the parsers of what they print. Pure: no I/O.
 //
-// HTTP is spoken with busybox `nc` (HTTP/1.0, one connection per request, the server closes): the
-// static busybox keelhaul seeds as its probe image crashes in `wget -T`, and nc also gives the status line.
+// HTTP is spoken with busybox wget (one connection per request, no half-close, like any HTTP client),
+// bounded by busybox timeout: the static busybox keelhaul seeds as its probe image crashes in
+// `wget -T`, and `nc` half-closes after the request, which some port front-ends answer with nothing.
 
 export type FetchResult =
   | { ok: true; status: number; body: string }
@@ -31,11 +32,13 @@ function checkPort(port: number): number {
   return port;
 }
 
-/** A shell function `ask` doing one HTTP/1.0 GET of host:port with nc, bounded by nc -w. */
+/**
+ * A shell function `ask` doing one GET of host:port, printing "OK" and the body, or "ERR" and
+ * wget's words (a status other than 200 is one of those: "server returned error: HTTP/1.1 404 ...").
+ */
 function askFunction(host: string, port: number): string {
-  const h = quoteHost(host);
-  const p = checkPort(port);
-  return `ask() { printf 'GET / HTTP/1.0\\r\\nHost: ${h}:${p}\\r\\nConnection: close\\r\\n\\r\\n' | nc -w ${SERIES.requestTimeoutS} ${h} ${p} 2>&1; }`;
+  const url = `http://${quoteHost(host)}:${checkPort(port)}/`;
+  return `ask() { a=$(timeout ${SERIES.requestTimeoutS} wget -q -O - ${url} 2>&1); c=$?; if [ $c = 0 ]; then printf 'OK\\n%s\\n' "$a"; elif [ $c -ge 124 ]; then echo ERR; echo 'no answer in ${SERIES.requestTimeoutS} s'; else echo ERR; printf '%s\\n' "$a"; fi; }`;
 }
 
 /**
@@ -50,9 +53,9 @@ export function requestSeriesScript(host: string, port: number, count: number): 
     `end=$(( $(date +%s) + ${Math.ceil(SERIES.deadlineMs / 1000)} )); i=0; f=0`,
     `while [ $i -lt ${count} ] && [ $(date +%s) -lt $end ]; do`,
     '  i=$((i+1))',
-    '  r=$(ask); case "$r" in HTTP/*) ;; *) r=$(ask) ;; esac',
+    '  r=$(ask); case "$r" in OK*) ;; *) r=$(ask) ;; esac',
     `  echo '${ANSWER}'; printf '%s\\n' "$r"; echo '${END}'`,
-    `  case "$r" in HTTP/*) f=0 ;; *) f=$((f+1)); [ $f -ge ${SERIES.failuresInARow} ] && break ;; esac`,
+    `  case "$r" in OK*) f=0 ;; *) f=$((f+1)); [ $f -ge ${SERIES.failuresInARow} ] && break ;; esac`,
     'done',
   ].join('\n');
 }
@@ -64,7 +67,7 @@ export function waitForHttpScript(host: string, port: number, deadlineMs: number
     `end=$(( $(date +%s) + ${Math.max(1, Math.ceil(deadlineMs / 1000))} )); n=0; r=`,
     'while [ $n -lt 100 ]; do',
     '  n=$((n+1)); r=$(ask)',
-    '  case "$r" in "HTTP/1."?" 200"*) break ;; esac',
+    '  case "$r" in OK*) break ;; esac',
     '  [ $(date +%s) -lt $end ] || break',
     '  sleep 0.25',
     'done',
@@ -72,18 +75,16 @@ export function waitForHttpScript(host: string, port: number, deadlineMs: number
   ].join('\n');
 }
 
-/** One nc transcript: an HTTP answer, or the reason there was none. */
+/** One ask transcript: an HTTP answer, or the reason there was none. */
 export function parseAnswer(raw: string): FetchResult {
-  const text = raw.replace(/^\n+/, '');
-  const status = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-  if (!status) {
-    const first = text.split('\n').find((l) => l.trim() !== '')?.trim();
-    if (!first) return { ok: false, error: `no answer in ${SERIES.requestTimeoutS} s` };
-    return { ok: false, error: /connection refused/i.test(first) ? `ECONNREFUSED (${first})` : first };
-  }
-  const split = text.search(/\r?\n\r?\n/);
-  const body = split >= 0 ? text.slice(split).replace(/^\r?\n\r?\n/, '') : '';
-  return { ok: true, status: Number(status[1]), body: body.slice(0, 65_536) };
+  const [head = '', ...rest] = raw.replace(/^\n+/, '').split('\n');
+  const text = rest.join('\n');
+  if (head === 'OK') return { ok: true, status: 200, body: text.slice(0, 65_536) };
+  const status = /server returned error: HTTP\/1\.[01] (\d{3})/.exec(text);
+  if (status) return { ok: true, status: Number(status[1]), body: '' };
+  const first = text.split('\n').find((l) => l.trim() !== '')?.trim().replace(/^wget: /, '');
+  if (!first) return { ok: false, error: 'no answer' };
+  return { ok: false, error: /connection refused/i.test(first) ? `ECONNREFUSED (${first})` : first };
 }
 
 /** The answers a script printed between markers, in order. */

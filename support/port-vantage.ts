@@ -134,10 +134,13 @@ class ProcessVantage implements PortVantage {
 
   constructor(private readonly world: KeelhaulWorld, private readonly location: RunnerLocation) {}
 
-  /** A per-container address on loopback is the engine host's: reachable only when keelhaul runs there. */
-  private reachable(host: string): void {
-    if (isLoopback(host) && this.location.where !== 'native') {
-      this.world.notApplicable(`the platform gave the container an address on the engine host's loopback (${host}), which keelhaul does not share: it runs ${this.location.detail}`);
+  /**
+   * A per-container address on loopback is the engine host's: reachable only when keelhaul runs
+   * there. Unreachable from elsewhere is where keelhaul runs, not a verdict.
+   */
+  private unreachable(host: string, answer: FetchResult): void {
+    if (!answer.ok && isLoopback(host) && this.location.where !== 'native') {
+      this.world.notApplicable(`the platform gave the container an address on the engine host's loopback (${host}), and keelhaul, running ${this.location.detail}, cannot reach it (${answer.error})`);
     }
   }
 
@@ -151,7 +154,6 @@ class ProcessVantage implements PortVantage {
   }
 
   async requestSeries(host: string, port: number, count: number): Promise<FetchResult[]> {
-    this.reachable(host);
     const answers: FetchResult[] = [];
     const deadline = Date.now() + SERIES.deadlineMs;
     let failedInARow = 0;
@@ -165,9 +167,10 @@ class ProcessVantage implements PortVantage {
     return answers;
   }
 
-  waitFor(host: string, port: number, deadlineMs: number): Promise<FetchResult> {
-    this.reachable(host);
-    return waitForHttp(host, port, deadlineMs, this.world.signal);
+  async waitFor(host: string, port: number, deadlineMs: number): Promise<FetchResult> {
+    const answer = await waitForHttp(host, port, deadlineMs, this.world.signal);
+    this.unreachable(host, answer);
+    return answer;
   }
 
   hold(): Promise<number> {

@@ -1,4 +1,4 @@
-// The port helper's parsers (judges/host-ports.ts), on transcripts as busybox nc and the kernel
+// The port helper's parsers (judges/host-ports.ts), on transcripts as busybox wget and the kernel
 // really print them (observed on this project's Docker 20.10 host), and where keelhaul runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,23 +6,22 @@ import { parseAnswer, parseAnswers, parsePortTable, pickFreePort, requestSeriesS
 import { classifyRunner, parseHostIdentity } from '../../adapters/tools/runner-location.js';
 import { describeRunner } from '../../support/port-vantage.js';
 
-const HTTPD_ANSWER = 'HTTP/1.1 200 OK\r\nDate: Tue, 01 Dec 2026 22:52:38 GMT\r\nConnection: close\r\nContent-type: text/html\r\nContent-Length: 4\r\n\r\ntok\n';
-
-test('an nc transcript of busybox httpd is an answer with its status and body', () => {
-  assert.deepEqual(parseAnswer(HTTPD_ANSWER), { ok: true, status: 200, body: 'tok\n' });
-  assert.deepEqual(parseAnswer('HTTP/1.0 404 Not Found\r\n\r\nnope'), { ok: true, status: 404, body: 'nope' });
+test('an ask transcript: the body of a 200, the status of an error answer', () => {
+  assert.deepEqual(parseAnswer('OK\ntok\n'), { ok: true, status: 200, body: 'tok\n' });
+  assert.deepEqual(parseAnswer('ERR\nwget: server returned error: HTTP/1.1 404 Not Found'), { ok: true, status: 404, body: '' });
 });
 
-test('no answer: connection refused, silence, anything else kept in its own words', () => {
-  const refused = parseAnswer('nc: can\'t connect to remote host (127.0.0.1): Connection refused');
-  assert.equal(refused.ok, false);
-  assert.match((refused as { error: string }).error, /^ECONNREFUSED \(nc: can't connect/);
-  assert.deepEqual(parseAnswer(''), { ok: false, error: 'no answer in 2 s' });
-  assert.deepEqual(parseAnswer('garbage'), { ok: false, error: 'garbage' });
+test('no answer: connection refused, a timeout, anything else kept in wget\'s own words', () => {
+  // busybox 1.35 wget, observed.
+  const refused = parseAnswer('ERR\nwget: can\'t connect to remote host (127.0.0.1): Connection refused');
+  assert.deepEqual(refused, { ok: false, error: 'ECONNREFUSED (can\'t connect to remote host (127.0.0.1): Connection refused)' });
+  assert.deepEqual(parseAnswer('ERR\nno answer in 2 s'), { ok: false, error: 'no answer in 2 s' });
+  assert.deepEqual(parseAnswer('ERR\nwget: error getting response'), { ok: false, error: 'error getting response' });
+  assert.deepEqual(parseAnswer(''), { ok: false, error: 'no answer' });
 });
 
 test('answers between markers, in order, each request on its own', () => {
-  const out = `@@keelhaul-answer\n${HTTPD_ANSWER}\n@@keelhaul-end\n@@keelhaul-answer\n\n@@keelhaul-end\n@@keelhaul-answer\n${HTTPD_ANSWER.replace('tok', 'other')}\n@@keelhaul-end\n`;
+  const out = '@@keelhaul-answer\nOK\ntok\n@@keelhaul-end\n@@keelhaul-answer\nERR\nno answer in 2 s\n@@keelhaul-end\n@@keelhaul-answer\nOK\nother\n@@keelhaul-end\n';
   const answers = parseAnswers(out);
   assert.equal(answers.length, 3);
   assert.equal(answers[0]!.ok && answers[0]!.body.trim(), 'tok');
@@ -55,7 +54,7 @@ test('scripts refuse what is not an address, a port, a token or a sane count', (
   assert.throws(() => requestSeriesScript('127.0.0.1', 70000, 1), /not a TCP port/);
   assert.throws(() => requestSeriesScript('127.0.0.1', 80, 0), /1 to 100/);
   assert.throws(() => holdScript('127.0.0.1', 80, "x' ; reboot"), /not a token/);
-  assert.match(requestSeriesScript('127.0.0.1', 8080, 10), /nc -w 2 127\.0\.0\.1 8080/);
+  assert.match(requestSeriesScript('127.0.0.1', 8080, 10), /timeout 2 wget -q -O - http:\/\/127\.0\.0\.1:8080\//);
 });
 
 test('where keelhaul runs: measured against the engine host (netns, boot id), else inferred; published ports reached where they live', () => {
