@@ -11,6 +11,7 @@
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { DOCKER, PODMAN, ROOT, labelledContainers, reachable } from '../helpers/keelhaul.js';
 import { differences, imageSuite, nativeSuite, outcomesById, wrapperSuite, type SuiteRun } from '../helpers/image.js';
 import { join } from 'node:path';
@@ -81,6 +82,18 @@ describe('the default suite from the image judges as the native CLI', { timeout:
     assert.equal(runs.podmanImage!.summary.target.runner.where, 'container');
     await assertNothingLeft(runs.podmanNative!, PODMAN);
     await assertNothingLeft(runs.podmanImage!, PODMAN);
+  });
+
+  test('the CI examples run what this file runs: the default suite without @slow, workspace at /work, --user, --group-add', () => {
+    const jenkins = readFileSync(join(ROOT, 'examples', 'ci', 'Jenkinsfile'), 'utf8');
+    const bamboo = readFileSync(join(ROOT, 'examples', 'ci', 'bamboo-specs.yaml'), 'utf8');
+    for (const [name, text, ws] of [['Jenkinsfile', jenkins, '$WORKSPACE'], ['bamboo-specs.yaml', bamboo, '${bamboo_build_working_directory}']] as const) {
+      for (const part of ['--user "$(id -u):$(id -g)"', '--group-add "$(stat -c %g /var/run/docker.sock)"', '-v /var/run/docker.sock:/var/run/docker.sock', `-v "${ws}:/work" -w /work`, "run --tags 'not @slow'"]) {
+        assert.ok(text.includes(part), `${name} has ${part}`);
+      }
+    }
+    assert.match(jenkins, /archiveArtifacts artifacts: 'reports\/\*\*'/);
+    assert.match(bamboo, /pattern: report\.html/);
   });
 
   test('the ports family was judged, not skipped, in every run', () => {
