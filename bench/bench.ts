@@ -13,7 +13,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlatformClient } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
-import { differences, imageSuite, nativeSuite } from '../test/helpers/image.js';
+import { differences, imageSuite, nativeSuite, removeWorkspaces } from '../test/helpers/image.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -148,6 +148,7 @@ for (const engine of engines) {
       const native = await nativeSuite(target);
       const image = await imageSuite(IMAGE, target.replace(/^unix:\/\//, ''));
       const differing = differences(native, image);
+      removeWorkspaces();
       r.image = {
         image: IMAGE, nativeMs: native.wallMs, imageMs: image.wallMs, ratio: +(image.wallMs / native.wallMs).toFixed(2), target: 1.1,
         nativeExit: native.exitCode, imageExit: image.exitCode, scenarios: native.summary?.scenarios.length ?? 0, differing,

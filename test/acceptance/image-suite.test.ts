@@ -8,12 +8,12 @@
 // Time: native and image runs of different engines run two at a time (Docker native with Podman
 // from the image, then the reverse), then the wrapper on Docker alone: about three suite lengths.
 // The image is built first (scripts/build-image.sh reuses the local base when present).
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DOCKER, PODMAN, ROOT, labelledContainers, reachable } from '../helpers/keelhaul.js';
-import { differences, imageSuite, nativeSuite, outcomesById, wrapperSuite, type SuiteRun } from '../helpers/image.js';
+import { differences, imageSuite, nativeSuite, outcomesById, removeWorkspaces, wrapperSuite, type SuiteRun } from '../helpers/image.js';
 import { join } from 'node:path';
 
 const IMAGE = process.env.KEELHAUL_TEST_IMAGE ?? 'keelhaul:local';
@@ -42,6 +42,8 @@ async function assertNothingLeft(r: SuiteRun, host: string) {
 
 describe('the default suite from the image judges as the native CLI', { timeout: 2_400_000 }, () => {
   const runs: Record<string, SuiteRun> = {};
+
+  after(removeWorkspaces);
 
   before(async () => {
     assert.ok(await reachable(DOCKER), `Docker is not reachable at ${DOCKER}`);

@@ -3,7 +3,7 @@
 // /var/run/docker.sock), natively, and through bin/keelhaul-docker. Shared by
 // test/acceptance/image-suite.test.ts and bench/bench.ts.
 import { spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, ROOT } from './keelhaul.js';
@@ -21,9 +21,17 @@ export interface SuiteRun {
   stderr: string;
 }
 
+const workspaces: string[] = [];
+
+/** Remove the workspaces this process made (reports and all). */
+export function removeWorkspaces(): void {
+  for (const dir of workspaces.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
 /** A fresh workspace owned by `user` (uid:gid), as a CI agent's checkout would be. */
 export function workspace(user: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'keelhaul-workspace-'));
+  workspaces.push(dir);
   const [uid, gid] = user.split(':').map(Number);
   chownSync(dir, uid!, gid!);
   return dir;
