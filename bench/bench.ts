@@ -2,8 +2,10 @@
 // Every ratio is measured within one run (these machines are noisy): keelhaul against bare
 // cucumber-js on the same feature, keelhaul's per-container-scenario time against a raw
 // create/start/wait/remove loop, each family's wall time against its container floor, and
-// --parallel 1/2/4. Writes bench/results.json and prints a table.
+// --parallel 1/2/4, and the default suite from the image (as examples/ci/Jenkinsfile runs it)
+// against the same suite natively. Writes bench/results.json and prints a table.
 //   tsx bench/bench.ts [--quick] [--engines docker,podman] [--families isolation,hardening,...]
+//                      [--parts startup,floor,scenario,families,image] [--image keelhaul:local]
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -11,6 +13,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PlatformClient } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
+import { differences, imageSuite, nativeSuite, removeWorkspaces } from '../test/helpers/image.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -25,6 +28,8 @@ const ENGINES: Record<string, string> = { docker: 'unix:///var/run/docker.sock',
 const engines = option('--engines', 'docker,podman').split(',');
 const families = option('--families', readdirSync(join(ROOT, 'features')).filter((f) => f !== 'examples').join(',')).split(',');
 const repeats = quick ? 3 : 5;
+const parts = new Set(option('--parts', 'startup,floor,scenario,families,image').split(','));
+const IMAGE = option('--image', 'keelhaul:local');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (line: string) => process.stderr.write(line + '\n');
@@ -87,26 +92,32 @@ for (const engine of engines) {
     continue;
   }
   const r: any = (results.engines[engine] = { target });
-  log(`bench: ${engine}: start-up`);
-  keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'warm')], work); // warm caches
-  const ours = Array.from({ length: repeats }, () => keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'r-start')], work).ms);
-  const worldParameters = JSON.stringify({ runId: 'bench', target, apiVersion: '1.41', image: 'busybox:latest', containerTimeoutMs: 60000, profile: { name: 'docker', multiTenant: false } });
-  const bare = Array.from({ length: repeats }, () => timed(process.execPath, [CUCUMBER, 'ping.feature', '--import', join(ROOT, 'dist/support/*.js'), '--import', join(ROOT, 'dist/steps/**/*.js'), '--world-parameters', worldParameters, '--format', 'summary'], work).ms);
-  r.startup = { keelhaulMs: median(ours), cucumberMs: median(bare), ratio: +(median(ours) / median(bare)).toFixed(2), target: 1.3 };
+  if (parts.has('startup')) {
+    log(`bench: ${engine}: start-up`);
+    keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'warm')], work); // warm caches
+    const ours = Array.from({ length: repeats }, () => keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'r-start')], work).ms);
+    const worldParameters = JSON.stringify({ runId: 'bench', target, apiVersion: '1.41', image: 'busybox:latest', containerTimeoutMs: 60000, profile: { name: 'docker', multiTenant: false } });
+    const bare = Array.from({ length: repeats }, () => timed(process.execPath, [CUCUMBER, 'ping.feature', '--import', join(ROOT, 'dist/support/*.js'), '--import', join(ROOT, 'dist/steps/**/*.js'), '--world-parameters', worldParameters, '--format', 'summary'], work).ms);
+    r.startup = { keelhaulMs: median(ours), cucumberMs: median(bare), ratio: +(median(ours) / median(bare)).toFixed(2), target: 1.3 };
+  }
 
-  log(`bench: ${engine}: container floor`);
-  await containerFloor(client, 2, 1);
-  r.floor = { serialMs: +(await containerFloor(client, quick ? 6 : 10, 1)).toFixed(1), in4Ms: +(await containerFloor(client, quick ? 8 : 12, 4)).toFixed(1) };
+  if (parts.has('floor') || parts.has('scenario') || parts.has('families')) {
+    log(`bench: ${engine}: container floor`);
+    await containerFloor(client, 2, 1);
+    r.floor = { serialMs: +(await containerFloor(client, quick ? 6 : 10, 1)).toFixed(1), in4Ms: +(await containerFloor(client, quick ? 8 : 12, 4)).toFixed(1) };
+  }
 
-  log(`bench: ${engine}: per container scenario`);
-  const withSteps = ['--require', 'steps.mjs', '--target', target];
-  const base = median(Array.from({ length: repeats }, () => keelhaul(['ping.feature', ...withSteps, '--reports', join(work, 'r-base')], work).ms));
-  const many = median(Array.from({ length: quick ? 1 : 3 }, () => keelhaul(['containers.feature', ...withSteps, '--reports', join(work, 'r-many')], work).ms));
-  const perScenario = (many - base) / CONTAINER_SCENARIOS;
-  r.containerScenario = { perScenarioMs: +perScenario.toFixed(1), floorMs: r.floor.serialMs, overheadMs: +(perScenario - r.floor.serialMs).toFixed(1), target: 20 };
+  if (parts.has('scenario')) {
+    log(`bench: ${engine}: per container scenario`);
+    const withSteps = ['--require', 'steps.mjs', '--target', target];
+    const base = median(Array.from({ length: repeats }, () => keelhaul(['ping.feature', ...withSteps, '--reports', join(work, 'r-base')], work).ms));
+    const many = median(Array.from({ length: quick ? 1 : 3 }, () => keelhaul(['containers.feature', ...withSteps, '--reports', join(work, 'r-many')], work).ms));
+    const perScenario = (many - base) / CONTAINER_SCENARIOS;
+    r.containerScenario = { perScenarioMs: +perScenario.toFixed(1), floorMs: r.floor.serialMs, overheadMs: +(perScenario - r.floor.serialMs).toFixed(1), target: 20 };
+  }
 
   r.families = {};
-  for (const family of families) {
+  for (const family of parts.has('families') ? families : []) {
     if (!existsSync(join(ROOT, 'features', family))) continue;
     r.families[family] = {};
     for (const parallel of quick ? [1] : [1, 2, 4]) {
@@ -124,15 +135,42 @@ for (const engine of engines) {
     const f = r.families[family];
     if (f.parallel4) f.speedup4 = +(f.parallel1.wallMs / f.parallel4.wallMs).toFixed(2);
   }
+
+  // The image is how users meet keelhaul (CI jobs, bin/keelhaul-docker): its wall time for the
+  // default suite without @slow against the native CLI's, one after the other on the same engine
+  // (never at once), with the outcomes compared so that a faster run that judged less cannot pass.
+  if (parts.has('image') && target.startsWith('unix://')) {
+    const inspect = spawnSync('docker', ['image', 'inspect', IMAGE], { stdio: 'ignore' });
+    if (inspect.status !== 0) {
+      log(`bench: ${engine}: image ${IMAGE} not found (npm run build:image); image part skipped`);
+    } else {
+      log(`bench: ${engine}: default suite without @slow, natively then from ${IMAGE}`);
+      const native = await nativeSuite(target);
+      const image = await imageSuite(IMAGE, target.replace(/^unix:\/\//, ''));
+      const differing = differences(native, image);
+      removeWorkspaces();
+      r.image = {
+        image: IMAGE, nativeMs: native.wallMs, imageMs: image.wallMs, ratio: +(image.wallMs / native.wallMs).toFixed(2), target: 1.1,
+        nativeExit: native.exitCode, imageExit: image.exitCode, scenarios: native.summary?.scenarios.length ?? 0, differing,
+      };
+    }
+  }
 }
 
-writeFileSync(join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+// A partial bench (--parts) never overwrites the full figures the README quotes.
+const allParts = ['startup', 'floor', 'scenario', 'families', 'image'].every((p) => parts.has(p));
+writeFileSync(join(ROOT, 'bench', allParts ? 'results.json' : `results-${[...parts].join('-')}.json`), JSON.stringify(results, null, 2) + '\n');
 const rows: string[] = [`machine: ${results.machine.cpus} x ${results.machine.model}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}`];
 for (const [engine, r] of Object.entries<any>(results.engines)) {
-  rows.push('', `${engine}`, `  start-up: keelhaul ${r.startup.keelhaulMs.toFixed(0)} ms vs cucumber-js ${r.startup.cucumberMs.toFixed(0)} ms = ${r.startup.ratio}x (target <= 1.3x)`);
-  rows.push(`  container floor: ${r.floor.serialMs} ms serial, ${r.floor.in4Ms} ms each with 4 in flight`);
-  rows.push(`  per container scenario: ${r.containerScenario.perScenarioMs} ms = floor + ${r.containerScenario.overheadMs} ms (target <= 20 ms)`);
-  rows.push('  family             par  wall ms  scen  cont  wall/(cont x floor)  exit');
+  rows.push('', `${engine}`);
+  if (r.startup) rows.push(`  start-up: keelhaul ${r.startup.keelhaulMs.toFixed(0)} ms vs cucumber-js ${r.startup.cucumberMs.toFixed(0)} ms = ${r.startup.ratio}x (target <= 1.3x)`);
+  if (r.floor) rows.push(`  container floor: ${r.floor.serialMs} ms serial, ${r.floor.in4Ms} ms each with 4 in flight`);
+  if (r.containerScenario) rows.push(`  per container scenario: ${r.containerScenario.perScenarioMs} ms = floor + ${r.containerScenario.overheadMs} ms (target <= 20 ms)`);
+  if (r.image) {
+    rows.push(`  default suite without @slow (${r.image.scenarios} scenarios): image ${(r.image.imageMs / 1000).toFixed(1)} s vs native ${(r.image.nativeMs / 1000).toFixed(1)} s = ${r.image.ratio}x (target <= 1.1x); exit ${r.image.imageExit} vs ${r.image.nativeExit}; ${r.image.differing.length} scenario(s) judged differently`);
+    for (const d of r.image.differing) rows.push(`    ${d}`);
+  }
+  if (Object.keys(r.families).length > 0) rows.push('  family             par  wall ms  scen  cont  wall/(cont x floor)  exit');
   for (const [family, byPar] of Object.entries<any>(r.families)) {
     for (const [par, v] of Object.entries<any>(byPar)) {
       if (!par.startsWith('parallel')) continue;

@@ -1,5 +1,6 @@
 // `keelhaul doctor`: can this platform be tested? Reach the API, negotiate, fingerprint, check the
-// probe image, and run a container with and without networking (Docker's docker0 bridge can vanish
+// probe image, say where keelhaul runs relative to the engine and how published ports are reached,
+// and run a container with and without networking (Docker's docker0 bridge can vanish
 // while the daemon runs, and then every networked container fails to start).
 import type { Writable } from 'node:stream';
 import { ensureProbeImage } from '../adapters/platform/probe-image.js';
@@ -9,6 +10,7 @@ import { EXIT } from '../judges/outcome.js';
 import { connectPlatform, newRunId } from './run.js';
 import { loadProfile } from './profiles.js';
 import { sweep } from './sweep.js';
+import { locateRunner } from './runner.js';
 
 export async function doctor(options: { target?: string; image: string; profile: string; stdout: Writable }): Promise<number> {
   const out = (line: string) => options.stdout.write(line + '\n');
@@ -55,6 +57,10 @@ export async function doctor(options: { target?: string; image: string; profile:
       if (id) await platform.client.removeContainer(id).catch(() => undefined);
     }
   }
+  // Where keelhaul runs, and how the ports family reaches published ports from there.
+  const runner = await locateRunner(platform.client, options.image, profile);
+  out(`runner:      ${runner.where}: ${runner.detail}`);
+  out(`ports:       published ports reached ${runner.publishedPorts.detail}${runner.publishedPorts.via === 'helper-container' && !runner.measured ? ' (host networking looks unavailable: the ports family will be not-applicable)' : ''}`);
   await sweep(platform.client, runId).catch(() => undefined);
   out(healthy ? 'doctor: the platform is usable' : 'doctor: the platform is NOT fully usable');
   return healthy ? EXIT.ok : EXIT.platform;

@@ -12,6 +12,7 @@ import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/prob
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import type { KeelhaulParameters } from '../support/parameters.js';
+import type { RunnerReport } from '../support/port-vantage.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream } from './cucumber-config.js';
 import { OutcomeTracker } from './outcome-tracker.js';
 import { NoFeatureFiles } from './feature-files.js';
@@ -21,6 +22,7 @@ import { writeMatrixIfAny } from './matrix.js';
 import { writeReportHtmlOrWarn } from './report-html.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
+import { locateRunner } from './runner.js';
 
 export interface RunOptions {
   paths: string[];
@@ -173,7 +175,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // Triton refuses: sdc-docker lib/endpoints/images.js:67) when it is merely slow.
   const imageSource = await ensureProbeImage(platform.client, options.image, process.env, Math.max(30_000, timeouts.provisioningMs));
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
-  const others = await otherRuns(platform.client, runId).catch(() => new Map<string, number>());
+  const [others, runner] = await Promise.all([
+    otherRuns(platform.client, runId).catch(() => new Map<string, number>()),
+    locateRunner(platform.client, options.image, profile),
+  ]);
   if (others.size > 0) {
     const list = [...others].map(([id, n]) => `${id} (${n})`).join(', ');
     log(`keelhaul: warning: containers of other keelhaul runs are on this platform: ${list}; if those runs are dead, \`keelhaul clean\` removes them`);
@@ -185,6 +190,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     runId, target: options.target ?? '', apiVersion: platform.negotiation.version, image: options.image,
     profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000, timeouts,
     peer: peer && options.peerTarget ? { target: options.peerTarget, certPath: options.peerCertPath, apiVersion: peer.negotiation.version } : undefined,
+    runner: { where: runner.where, detail: runner.detail, measured: runner.measured },
   };
   const runConfig = await buildRunConfiguration({
     ...selection,
@@ -205,7 +211,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     },
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
-  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped };
+  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped, runner };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
@@ -263,14 +269,14 @@ function trackerFrom(messagesPath: string): OutcomeTracker {
   return tracker;
 }
 
-function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped'] }, tracker: OutcomeTracker, exitCode: number): RunSummary {
+function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped']; runner: RunnerReport }, tracker: OutcomeTracker, exitCode: number): RunSummary {
   const fp = base.platform.fingerprint;
   return {
     run: base.runId,
     startedAt: base.startedAt.toISOString(),
     durationMs: Date.now() - base.startedAt.getTime(),
     exitCode,
-    target: { url: base.platform.client.url, engine: fp.engine, version: fp.version, apiVersion: fp.apiVersion, os: fp.os, name: fp.name, kernel: fp.kernel, cgroupVersion: fp.cgroupVersion, securityOptions: fp.securityOptions },
+    target: { url: base.platform.client.url, engine: fp.engine, version: fp.version, apiVersion: fp.apiVersion, os: fp.os, name: fp.name, kernel: fp.kernel, cgroupVersion: fp.cgroupVersion, securityOptions: fp.securityOptions, runner: base.runner },
     profile: base.profile.name,
     outcomes: tracker.counts(),
     scenarios: tracker.scenarios.map((s) => ({

@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { OUTCOMES, exitMeaning, type Outcome, type OutcomeCounts } from '../judges/outcome.js';
 import { boundReason } from './console.js';
+import type { RunnerReport } from '../support/port-vantage.js';
 
 export interface RunSummary {
   run: string;
   startedAt: string;
   durationMs: number;
   exitCode: number;
-  target: { url: string; engine: string; version: string; apiVersion: string; os: string; name?: string; kernel?: string; cgroupVersion?: string; securityOptions?: string[] };
+  target: { url: string; engine: string; version: string; apiVersion: string; os: string; name?: string; kernel?: string; cgroupVersion?: string; securityOptions?: string[]; runner?: RunnerReport };
   profile: string;
   outcomes: OutcomeCounts;
   scenarios: Array<{ id: string; name: string; feature: string; tags: string[]; outcome: Outcome; reason: string; durationMs: number; observations: Record<string, unknown>; location: string }>;

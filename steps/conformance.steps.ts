@@ -386,15 +386,29 @@ const PROBES: Record<string, (w: KeelhaulWorld) => Promise<Found>> = {
       : { classification: 'divergent', detail: `GET /networks lists no ${missing.join(', ')} network (has: ${names.join(', ') || 'none'})`, evidence: { status: r.status, names } };
   },
   async 'CONF-L23'(w) {
-    const since = Math.floor(Date.now() / 1000) - 1;
     const id = await w.startContainer({ cmd: ['true'], hostConfig: networkMode(w) });
     await w.platform.waitContainer(id, 30_000, w.signal);
-    const until = Math.floor(Date.now() / 1000) + 1;
+    // The window on the engine's clock (the container's own Created and FinishedAt), not keelhaul's:
+    // keelhaul on another machine may be seconds off, and the events would fall outside it.
+    const state = await w.platform.inspectContainer(id, w.signal);
+    const engineSeconds = (iso: unknown, fallback: number) => (Number.isFinite(Date.parse(String(iso))) && !String(iso).startsWith('0001') ? Date.parse(String(iso)) / 1000 : fallback);
+    const since = Math.floor(engineSeconds(state?.Created, Date.now() / 1000 - 60)) - 1;
+    const until = Math.ceil(engineSeconds(state?.State?.FinishedAt, Date.now() / 1000 + 60)) + 1;
     const filters = encodeURIComponent(JSON.stringify({ container: [id] }));
-    const r = await w.platform.raw({ method: 'GET', path: `/events?since=${since}&until=${until}&filters=${filters}`, signal: w.signal, timeoutMs: 20_000 });
-    if (routeMissing(r.status, r.text)) return { classification: 'unimplemented', detail: `GET /events answered ${r.status}: ${short(r)}`, evidence: evidenceOf(r, 'GET /events') };
-    const seen = r.text.split('\n').filter(Boolean).map((line) => { try { return JSON.parse(line).status ?? JSON.parse(line).Action; } catch { return undefined; } }).filter(Boolean);
-    const missing = ['create', 'start', 'die'].filter((e) => !seen.includes(e));
+    // An engine that logs events asynchronously (Podman's journald or file backend) can list them a
+    // moment late under load: the same window is asked again, at most 5 times, 1 s apart.
+    let r: RawResponse | undefined;
+    let seen: string[] = [];
+    let missing: string[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 1_000));
+      r = await w.platform.raw({ method: 'GET', path: `/events?since=${since}&until=${until}&filters=${filters}`, signal: w.signal, timeoutMs: 20_000 });
+      if (routeMissing(r.status, r.text)) return { classification: 'unimplemented', detail: `GET /events answered ${r.status}: ${short(r)}`, evidence: evidenceOf(r, 'GET /events') };
+      seen = r.text.split('\n').filter(Boolean).map((line) => { try { return JSON.parse(line).status ?? JSON.parse(line).Action; } catch { return undefined; } }).filter(Boolean);
+      missing = ['create', 'start', 'die'].filter((e) => !seen.includes(e));
+      if (missing.length === 0 || r.status !== 200) break;
+    }
+    r = r!;
     return missing.length === 0
       ? { classification: 'conformant', detail: `events create, start, die seen (${seen.length} events)`, evidence: { status: r.status, seen } }
       : { classification: 'divergent', detail: `GET /events answered ${r.status} without ${missing.join(', ')} (saw: ${seen.join(', ') || 'nothing'})`, evidence: { status: r.status, seen } };

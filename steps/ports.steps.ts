@@ -1,13 +1,15 @@
 // Published ports (PORT-01..08, attacks.md 8.3 and section 5). Containers serve a unique token with
-// busybox httpd; the harness fetches the tokens itself over loopback, so the verdict is what a
-// client of the published port really gets, not what `inspect` says.
-import { After, Given, Then, When } from '@cucumber/cucumber';
+// busybox httpd; the harness fetches the tokens where the port lives (support/port-vantage.ts: a
+// helper container in the engine host's network namespace, or keelhaul itself on per-container-IP
+// platforms), so the verdict is what a client of the published port really gets, not what `inspect`
+// says, and it does not depend on where keelhaul runs.
+import { Given, Then, When } from '@cucumber/cucumber';
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { PlatformRefusal } from '../adapters/platform/docker-client.js';
-import { canBind, freePort, holdPort, httpGet, isLoopback, waitForHttp, type HeldPort } from '../adapters/tools/loopback.js';
 import { Finding } from '../judges/errors.js';
 import { classifyPortError, type PortErrorVerdict } from '../judges/port-errors.js';
+import { portVantage } from '../support/port-vantage.js';
 import { doc } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
@@ -47,11 +49,10 @@ interface Attempt {
 interface PortState {
   served: Record<string, Served>;
   attempts: Attempt[];
-  held: HeldPort[];
 }
 
 function ports(world: KeelhaulWorld): PortState {
-  world.state.ports ??= { served: {}, attempts: [], held: [] } satisfies PortState;
+  world.state.ports ??= { served: {}, attempts: [] } satisfies PortState;
   return world.state.ports as PortState;
 }
 
@@ -60,19 +61,6 @@ function token(world: KeelhaulWorld, name: string): string {
 }
 
 const perContainerIp = (world: KeelhaulWorld): boolean => world.profile.semantics?.perContainerIp === true;
-
-/**
- * Published ports land on the engine's host. The harness reaches them over loopback only when it
- * shares that host: a local unix socket, or a TCP target on a loopback address.
- */
-function requireSharedHost(world: KeelhaulWorld, strict = false): void {
-  const c = world.platform.connection;
-  if (c.transport === 'unix') return;
-  if (!strict && isLoopback(c.host)) return;
-  world.notApplicable(strict
-    ? `the target ${c.url} is not a local unix socket: the harness cannot hold a port on the engine's host`
-    : `the target ${c.url} is not on this host: the harness cannot fetch ports published on the engine's loopback`);
-}
 
 /** Where a client reaches a published binding (a wildcard is reached on loopback). */
 function clientHost(hostIp: string): string {
@@ -85,10 +73,6 @@ function clientHost(hostIp: string): string {
  */
 function requestIp(hostIp: string): string {
   return hostIp === '*' ? '' : hostIp;
-}
-
-function isWildcard(hostIp: string): boolean {
-  return hostIp === '*' || hostIp === '' || hostIp === '0.0.0.0';
 }
 
 function endpointFromInspect(inspect: any, containerPort: number): Endpoint | undefined {
@@ -172,10 +156,10 @@ Given('a container {string} serving a unique token on a free host port of {strin
   'Given a container "A" serving a unique token on a free host port of "127.0.0.1"',
   60_000,
 ), async function (this: KeelhaulWorld, name: string, hostIp: string) {
-  requireSharedHost(this);
+  const vantage = portVantage(this);
   let attempt: Attempt | undefined;
   for (let tries = 0; tries < 3; tries++) {
-    const port = await freePort(isWildcard(hostIp) ? '0.0.0.0' : clientHost(hostIp));
+    const port = await vantage.freePort();
     attempt = await publish(this, name, hostIp, port, port);
     if (attempt.started) break;
     await cleanFailed(this, attempt);
@@ -185,7 +169,7 @@ Given('a container {string} serving a unique token on a free host port of {strin
     observeAttempt(this, attempt!);
     throw new Error(`container "${name}" could not publish a port of ${hostIp}: ${attempt?.error?.raw ?? 'no published address in inspect'}`);
   }
-  const answer = await waitForHttp(attempt.endpoint.host, attempt.endpoint.port, SERVE_DEADLINE_MS, this.signal);
+  const answer = await vantage.waitFor(attempt.endpoint.host, attempt.endpoint.port, SERVE_DEADLINE_MS);
   if (!answer.ok || !answer.body.includes(attempt.token)) {
     this.inconclusive(`container "${name}" never served its token on ${attempt.endpoint.host}:${attempt.endpoint.port} (${answer.ok ? `HTTP ${answer.status}` : answer.error}): container networking may be broken (keelhaul doctor)`);
   }
@@ -196,15 +180,14 @@ Given('a container {string} serving a unique token on a free host port of {strin
 });
 
 Given('the harness holds a free port of {string} with a listener of its own', doc(
-  'Opens an HTTP listener in the keelhaul process on a free port of the address, answering a unique token; closed when the scenario ends. Not applicable unless the target is a local unix socket (the harness must share the engine\'s host).',
+  'Holds a free port of the address on the engine\'s host with a listener the platform\'s port publishing knows nothing of (busybox httpd in the harness\'s helper container, in the host\'s network namespace), answering a unique token; gone when the scenario ends. Not applicable where the platform refuses host networking, or gives every container its own address (nothing outside the platform shares them).',
   'Given the harness holds a free port of "127.0.0.1" with a listener of its own',
+  60_000,
 ), async function (this: KeelhaulWorld, host: string) {
-  requireSharedHost(this, true);
   const tokenText = token(this, 'harness');
-  const held = await holdPort(host, 0, tokenText);
-  ports(this).held.push(held);
-  ports(this).served[HARNESS] = { name: HARNESS, token: tokenText, hostIp: host, hostPort: held.port, containerPort: held.port, endpoint: { host: clientHost(host), port: held.port } };
-  this.observe('harnessListener', `${host}:${held.port}`);
+  const port = await portVantage(this).hold(host, tokenText);
+  ports(this).served[HARNESS] = { name: HARNESS, token: tokenText, hostIp: host, hostPort: port, containerPort: port, endpoint: { host: clientHost(host), port } };
+  this.observe('harnessListener', `${host}:${port}`);
 });
 
 When('a container {string} publishes the same host port as {string} on {string}', doc(
@@ -241,7 +224,7 @@ Then('the second publication is refused as a port collision, or lands on an addr
 });
 
 Then('every one of {int} requests to {string} gets {string}\'s token', doc(
-  'Fetches the published address from the harness, one fresh connection per request (at most 50 requests, 20 s in all; a failed request is retried once, and two failed requests in a row end the count). Fails if any answer carries another container\'s token (a hijack) or anything but the expected token, or if requests find the port blocked.',
+  'Fetches the published address where it lives (the harness\'s helper on the engine\'s host, or keelhaul itself on a per-container-IP platform), one fresh connection per request (at most 50 requests, 20 s in all; a failed request is retried once, and two failed requests in a row end the count). Fails if any answer carries another container\'s token (a hijack) or anything but the expected token, or if requests find the port blocked.',
   'Then every one of 30 requests to "A" gets "A"\'s token',
   60_000,
 ), async function (this: KeelhaulWorld, count: number, target: string, owner: string) {
@@ -255,19 +238,13 @@ Then('every one of {int} requests to {string} gets {string}\'s token', doc(
   const tally = { own: 0, hijacked: 0, other: 0, failed: 0 };
   const hijackers = new Set<string>();
   const samples: string[] = [];
-  const deadline = Date.now() + 20_000;
-  let failedInARow = 0;
-  for (let i = 0; i < count && Date.now() < deadline && !this.signal.aborted; i++) {
-    let answer = await httpGet(endpoint.host, endpoint.port, '/', 1_500);
-    if (!answer.ok) answer = await httpGet(endpoint.host, endpoint.port, '/', 1_500);
+  // Two requests in a row that find the port blocked end the series: that is the verdict.
+  for (const answer of await portVantage(this).requestSeries(endpoint.host, endpoint.port, count)) {
     if (!answer.ok) {
       tally.failed++;
       if (samples.length < 3) samples.push(answer.error);
-      // Two requests in a row found the port blocked: that is the verdict, no need to wait more.
-      if (++failedInARow >= 2) break;
       continue;
     }
-    failedInARow = 0;
     const body = answer.body.trim();
     if (body.includes(expected.token)) {
       tally.own++;
@@ -315,7 +292,6 @@ When('{int} containers each publish container port {int} on an ephemeral host po
   120_000,
 ), async function (this: KeelhaulWorld, count: number, containerPort: number, hostIp: string) {
   if (count < 2 || count > 10) throw new Error(`ask for 2 to 10 containers, not ${count}`);
-  requireSharedHost(this);
   for (let i = 1; i <= count; i++) {
     const attempt = await publish(this, `E${i}`, hostIp, '', containerPort);
     if (!attempt.started || !attempt.endpoint) {
@@ -344,13 +320,13 @@ Then('their published addresses are all different', doc(
 });
 
 Then('each published address answers with its own container\'s token', doc(
-  'Fetches every published address once from the harness (bounded: 20 s for the first answer of each): each must answer its own container\'s token.',
+  'Fetches every published address once where it lives (bounded: 20 s for the first answer of each): each must answer its own container\'s token.',
   'Then each published address answers with its own container\'s token',
   120_000,
 ), async function (this: KeelhaulWorld) {
   const wrong: string[] = [];
   for (const s of Object.values(ports(this).served)) {
-    const answer = await waitForHttp(s.endpoint.host, s.endpoint.port, SERVE_DEADLINE_MS, this.signal);
+    const answer = await portVantage(this).waitFor(s.endpoint.host, s.endpoint.port, SERVE_DEADLINE_MS);
     if (!answer.ok) wrong.push(`${s.name} at ${s.endpoint.host}:${s.endpoint.port}: ${answer.error}`);
     else if (!answer.body.includes(s.token)) wrong.push(`${s.name} at ${s.endpoint.host}:${s.endpoint.port} answered "${answer.body.trim().slice(0, 60)}"`);
   }
@@ -362,12 +338,12 @@ When('a container {string} publishes container port {int} on a free host port of
   'When a container "A" publishes container port 8080 on a free host port of "127.0.0.1"',
   60_000,
 ), async function (this: KeelhaulWorld, name: string, containerPort: number, hostIp: string) {
-  requireSharedHost(this);
+  const vantage = portVantage(this);
   let attempt: Attempt | undefined;
   // A free port can be taken by someone else before the start: that collision is retried (3 tries).
   for (let tries = 0; tries < 3; tries++) {
-    let hostPort = await freePort(clientHost(hostIp));
-    if (hostPort === containerPort) hostPort = await freePort(clientHost(hostIp));
+    let hostPort = await vantage.freePort();
+    if (hostPort === containerPort) hostPort = await vantage.freePort();
     attempt = await publish(this, name, hostIp, hostPort, containerPort);
     await cleanFailed(this, attempt);
     if (attempt.error?.class !== 'port-in-use') break;
@@ -389,25 +365,18 @@ Then('the remapping is honoured, or refused where the profile declares no port r
     return;
   }
   if (!attempt.started) throw new Finding(`remapping ${attempt.hostIp}:${attempt.hostPort}->${attempt.containerPort} was refused though profile ${this.profile.name} declares it: ${attempt.error?.raw}`);
-  const answer = await waitForHttp(attempt.endpoint!.host, attempt.endpoint!.port, SERVE_DEADLINE_MS, this.signal);
+  const answer = await portVantage(this).waitFor(attempt.endpoint!.host, attempt.endpoint!.port, SERVE_DEADLINE_MS);
   expect(answer.ok && answer.body.includes(attempt.token), `the remapped port ${attempt.endpoint!.host}:${attempt.endpoint!.port} did not answer the container's token (${answer.ok ? answer.body.slice(0, 60) : answer.error})`).to.equal(true);
 });
 
 When('a container {string} publishes a free privileged host port of {string}', doc(
-  'Picks a privileged port (below 1024) that is free on the address right now from a short fixed list, and asks for a token server publishing it (container port = host port). Not applicable unless the harness shares the engine\'s host.',
+  'Picks a privileged port (below 1024) that nothing listens on at the engine\'s host right now from a short fixed list, and asks for a token server publishing it (container port = host port).',
   'When a container "A" publishes a free privileged host port of "127.0.0.1"',
   60_000,
 ), async function (this: KeelhaulWorld, name: string, hostIp: string) {
-  requireSharedHost(this, true);
   const candidates = [81, 82, 88, 981, 982, 983, 1001, 1002];
-  let port = 0;
-  for (const candidate of candidates) {
-    if (await canBind(clientHost(hostIp), candidate)) {
-      port = candidate;
-      break;
-    }
-  }
-  if (!port) this.inconclusive(`none of the privileged ports ${candidates.join(', ')} is free on ${hostIp} (or the harness may not bind them)`);
+  const port = await portVantage(this).freeAmong(candidates);
+  if (!port) this.inconclusive(`none of the privileged ports ${candidates.join(', ')} is free on ${hostIp} of the engine's host`);
   const attempt = await publish(this, name, hostIp, port, port);
   await cleanFailed(this, attempt);
   observeAttempt(this, attempt);
@@ -422,16 +391,11 @@ Then('whether containers may publish privileged host ports is reported', doc(
   if (!attempt) throw new Error('no privileged publication was attempted');
   let answered: boolean | undefined;
   if (attempt.started && attempt.endpoint) {
-    const answer = await waitForHttp(attempt.endpoint.host, attempt.endpoint.port, 10_000, this.signal);
+    const answer = await portVantage(this).waitFor(attempt.endpoint.host, attempt.endpoint.port, 10_000);
     answered = answer.ok && answer.body.includes(attempt.token);
   }
   this.observe('privilegedHostPort', {
     port: attempt.hostPort, allowed: attempt.started, answered,
     ...(attempt.error ? { class: attempt.error.class, raw: attempt.error.raw } : {}),
   });
-});
-
-After(async function (this: KeelhaulWorld) {
-  const state = this.state.ports as PortState | undefined;
-  for (const held of state?.held ?? []) await held.close().catch(() => undefined);
 });

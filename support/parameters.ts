@@ -1,6 +1,7 @@
 // What the run hands every worker through cucumber's worldParameters (JSON only).
 import type { Fingerprint } from '../adapters/platform/fingerprint.js';
 import type { Profile } from '../run/profiles.js';
+import type { RunnerLocation } from '../adapters/tools/runner-location.js';
 
 export interface KeelhaulParameters {
   runId: string;
@@ -16,6 +17,8 @@ export interface KeelhaulParameters {
   peer?: { target: string; certPath?: string; apiVersion: string };
   /** Per-call bounds (run/run.ts callTimeoutsFor); absent in worlds built by hand (tests). */
   timeouts?: { callMs: number; provisioningMs: number };
+  /** Where keelhaul runs relative to the engine (run/runner.ts); absent in older callers. */
+  runner?: RunnerLocation;
 }
 
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.keelhaul.outcome+json';

@@ -1,5 +1,7 @@
-// The harness's own side of port tests: pick a free port, fetch a token over HTTP, hold a port
-// with a listener the harness controls. Plain node:net/node:http (no dockerode, no execa).
+// keelhaul's own process as a client of published ports: fetch a token over HTTP. Used where the
+// platform gives every container an address of its own (support/port-vantage.ts); published ports of
+// other platforms are reached from a helper container on the engine's host instead.
+// Plain node:net/node:http (no dockerode, no execa).
 // Every call is bounded in time; nothing here listens beyond the address it is given.
 import http from 'node:http';
 import net from 'node:net';
@@ -31,9 +33,9 @@ export function canBind(host: string, port: number): Promise<boolean> {
   });
 }
 
-export type FetchResult =
-  | { ok: true; status: number; body: string }
-  | { ok: false; error: string };
+import type { FetchResult } from '../../judges/host-ports.js';
+
+export type { FetchResult };
 
 /** One bounded HTTP GET to host:port (no keep-alive, so every request is a fresh connection). */
 export function httpGet(host: string, port: number, path = '/', timeoutMs = 3_000): Promise<FetchResult> {
@@ -72,38 +74,6 @@ export async function waitForHttp(host: string, port: number, deadlineMs: number
     await new Promise((r) => setTimeout(r, 250));
   }
   return last;
-}
-
-export interface HeldPort {
-  host: string;
-  port: number;
-  /** Requests this listener answered. */
-  served(): number;
-  close(): Promise<void>;
-}
-
-/** A listener the harness controls, answering every GET with `token`. Port 0 picks a free port. */
-export function holdPort(host: string, port: number, token: string): Promise<HeldPort> {
-  return new Promise((resolve, reject) => {
-    let count = 0;
-    const server = http.createServer((_req, res) => {
-      count++;
-      res.writeHead(200, { 'Content-Type': 'text/plain', Connection: 'close' });
-      res.end(`${token}\n`);
-    });
-    server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : port;
-      resolve({
-        host, port: bound, served: () => count,
-        close: () => new Promise<void>((r) => {
-          server.close(() => r());
-          server.closeAllConnections();
-        }),
-      });
-    });
-  });
 }
 
 /** Whether an address is a loopback one (127/8, ::1, localhost). */

@@ -97,6 +97,9 @@ for (const [engine, host] of ENGINES) {
       assert.match(r.stdout, new RegExp(`engine: +${engine} `));
       assert.match(r.stdout, /container: +no network: ok/);
       assert.match(r.stdout, /container: +default network: ok/);
+      // Measured against the engine host's network namespace: this machine shares it.
+      assert.match(r.stdout, /^runner: +native: natively, in the engine host's network namespace/m);
+      assert.match(r.stdout, /^ports: +published ports reached from a helper container on the target in the host's network namespace/m);
     });
 
     test('the probe image is seeded through the API from the static busybox when it cannot be pulled', async () => {

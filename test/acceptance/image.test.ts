@@ -167,6 +167,14 @@ describe('the keelhaul image', { timeout: 1_200_000 }, () => {
       }
     });
 
+    test('doctor from the image: keelhaul runs in a container, and published ports are reached from a helper on the engine\'s host', async () => {
+      const reports = callerDir('keelhaul-image-reports-');
+      const r = await dockerRun(['doctor'], { reports });
+      assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^runner: +container: in a container on the engine's machine \(a network namespace of its own\)/m);
+      assert.match(r.stdout, /^ports: +published ports reached from a helper container on the target in the host's network namespace/m);
+    });
+
     test('2: a mounted feature with an undefined step', async () => {
       const reports = callerDir('keelhaul-image-reports-');
       const features = callerProject({ 'undefined.feature': UNDEFINED_FEATURE });

@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER, PODMAN, ROOT, api, labelledContainers, reachable, runKeelhaul } from '../helpers/keelhaul.js';
@@ -62,6 +63,11 @@ describe('ports family on Docker', () => {
     assert.equal(s.get('PORT-01')![0].observations['B.publication'].removedAfterFailure, true);
     assert.equal(s.get('PORT-04')![0].observations.requestsToA.own, 30);
     assert.equal(new Set(s.get('PORT-05')![0].observations.ephemeral.map((e: string) => e.split('=')[1])).size, 6);
+    // Reached from the helper in the host's network namespace; where keelhaul runs is measured.
+    assert.equal(r.summary.target.runner.publishedPorts.via, 'helper-container');
+    assert.equal(r.summary.target.runner.where, 'native');
+    assert.equal(r.summary.target.runner.measured, true);
+    assert.equal(s.get('PORT-01')![0].observations.portHelper.networkMode, 'host');
   });
 });
 
@@ -108,6 +114,37 @@ describe('ports family on Podman', () => {
       assert.deepEqual(blocked.map((x: any) => `${x.id}: ${x.reason}`), [], r.stdout);
       assert.equal(r.exitCode, 0, r.stdout);
     }
+  });
+});
+
+describe('ports family over a TCP target (a plain forwarder to Docker\'s socket)', () => {
+  let server: net.Server;
+  let url = '';
+  before(async () => {
+    // The engine reached over TCP: the harness's own port and the privileged port are held and
+    // checked from the helper on the engine's host, so they are judged, not "not applicable".
+    server = net.createServer((client) => {
+      const upstream = net.connect(DOCKER.replace(/^unix:\/\//, ''));
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    url = `tcp://127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  });
+  after(() => {
+    server?.close();
+  });
+
+  test('PORT-03 and PORT-07 are judged (pass), as over the socket', async () => {
+    const r = await run(url, ['--tags', '@PORT-03 or @PORT-07'], DOCKER);
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    const s = byId(r.summary);
+    assert.equal(s.get('PORT-03')![0].outcome, 'pass', JSON.stringify(s.get('PORT-03')));
+    assert.equal(s.get('PORT-03')![0].observations.collision.class, 'port-in-use');
+    assert.equal(s.get('PORT-07')![0].outcome, 'pass', JSON.stringify(s.get('PORT-07')));
+    assert.equal(s.get('PORT-07')![0].observations.privilegedHostPort.allowed, true);
+    assert.equal(r.summary.target.runner.publishedPorts.via, 'helper-container');
   });
 });
 
