@@ -19,6 +19,7 @@ import { writeSummary, printConsoleSummary, type RunSummary } from './summary.js
 import { writeMatrixIfAny } from './matrix.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
+import { startReaper, type Reaper } from './reaper.js';
 
 export interface RunOptions {
   paths: string[];
@@ -31,6 +32,8 @@ export interface RunOptions {
   requires: string[];
   advisory: boolean;
   containerTimeoutMs?: number;
+  /** Given with --run-id (scripts that need the id before anything is printed); else a new one. */
+  runId?: string;
   cwd: string;
   stdout: Writable;
   stderr: Writable;
@@ -68,11 +71,14 @@ export async function connectPlatform(target: string | undefined, runId: string)
 
 export async function runSuite(options: RunOptions): Promise<number> {
   const startedAt = new Date();
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
   const log = (line: string) => options.stderr.write(`${line}\n`);
   // Armed from the first moment: a signal during preflight still exits 130/143 (nothing to clean
   // before the platform is connected; after that, whatever carries this run's label is swept).
   const interrupt = installInterruptHandlers(runId, log);
+  // Every process this run starts (parallel workers, the reaper) carries the run id in its
+  // environment: the reaper waits for them by it, and tests find them by it.
+  process.env.KEELHAUL_RUN = runId;
 
   // 1. Everything that needs no platform: flags, paths, profile file, features, steps.
   const reportsDir = prepareReportsDir(options.reportsDir);
@@ -92,6 +98,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // error still wins (exit 2), and a failed connection is only reported if there is none.
   const connecting = connectPlatform(options.target, runId);
   connecting.catch(() => undefined);
+  interrupt.connecting = connecting;
   const { problems: stepProblems, support } = await findStepProblems(preflightConfig, options.cwd);
   if (stepProblems.length > 0) {
     throw new UsageError(stepProblems.map(formatProblem).join('\n') + '\n(run `keelhaul check` for suggestions)');
@@ -100,10 +107,12 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // 2. The platform: reach it, negotiate, fingerprint, profile, probe image (exit 4 on failure).
   const platform = await connecting;
   interrupt.client = platform.client;
+  await interrupt.unlessInterrupted();
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
   const imageSource = await ensureProbeImage(platform.client, options.image);
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
+  await interrupt.unlessInterrupted();
   const others = await otherRuns(platform.client, runId).catch(() => new Map<string, number>());
   if (others.size > 0) {
     const list = [...others].map(([id, n]) => `${id} (${n})`).join(', ');
@@ -133,6 +142,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
     },
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
+  // The reaper, before the first object exists: if this process dies without sweeping, it sweeps.
+  await interrupt.unlessInterrupted();
+  const reaper = startReaper({ runId, target: options.target ?? '', apiVersion: platform.negotiation.version, logPath: join(reportsDir, 'reaper.log'), log });
+  interrupt.reaper = reaper;
   const summaryBase = { runId, startedAt, reportsDir, profile, platform };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
@@ -158,6 +171,8 @@ export async function runSuite(options: RunOptions): Promise<number> {
     log(`keelhaul: warning: end-of-run sweep failed: ${oneLine(error)}`);
     return undefined;
   });
+  // Swept: the reaper may go. (A sweep that failed leaves it to try once more when this process ends.)
+  if (swept && swept.failures.length === 0) await reaper.release();
   if (swept && swept.removed.containers + swept.removed.networks + swept.removed.volumes > 0) {
     log(`keelhaul: swept ${swept.removed.containers} container(s), ${swept.removed.networks} network(s), ${swept.removed.volumes} volume(s) a scenario had left`);
   }
@@ -202,47 +217,59 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
 }
 
 /**
- * SIGINT/SIGTERM during a run: refuse new objects, let creations already in flight land, sweep this
- * run's label (twice, to catch a create that was still in flight), write the summary and exit
- * 130/143. Armed before the platform is contacted (then there is nothing to sweep); a second
- * signal exits at once; the whole clean-up is bounded by a deadline.
+ * SIGINT/SIGTERM during a run (or the parent's death, which support/orphan-watch.ts turns into a
+ * SIGTERM): refuse new objects in this process, stop the parallel workers (each waits for its own
+ * creates on the wire to be answered, then leaves), wait until they are gone and this process's own
+ * creates have been answered, so that everything the run made exists and carries its label; then
+ * sweep the label until a look finds nothing, write the summary, release the reaper and exit
+ * 130/143. Armed before the platform is contacted (a connection in progress is waited for: what it
+ * connects to is swept too); a second signal exits at once and the whole clean-up is bounded by a
+ * deadline: in both cases the reaper, not told "done", sweeps after this process is gone.
  */
 interface InterruptHandler {
   client?: PlatformClient;
+  connecting?: Promise<ConnectedPlatform>;
+  reaper?: Reaper;
   finish?: (signal: NodeJS.Signals) => number;
   /** Set once a signal is being handled: never resolves (the handler exits the process). */
   exiting?: Promise<never>;
+  /** Resolves at once, or never once interrupted: the run starts nothing new after a signal. */
+  unlessInterrupted(): Promise<void>;
   disarm(): void;
 }
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 function installInterruptHandlers(runId: string, log: (l: string) => void): InterruptHandler {
   let handling = false;
-  const state: InterruptHandler = { disarm };
+  const state: InterruptHandler = { disarm, unlessInterrupted: async () => { if (state.exiting) await state.exiting; } };
   const codeFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
   const handler = (signal: NodeJS.Signals) => {
     if (handling) process.exit(codeFor(signal));
     handling = true;
     state.exiting = new Promise<never>(() => undefined);
     closeCreationGate();
-    const client = state.client;
-    log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
     const deadline = setTimeout(() => process.exit(codeFor(signal)), 30_000);
-    // Parallel workers are our children and do not see a signal sent to this process alone: pass it
-    // on, so that they stop creating (support/hooks.ts closes their gate and exits them at once).
-    const workers = signalChildren(signal);
+    const notWorkers = () => new Set([state.reaper?.pid].filter((pid): pid is number => pid !== undefined));
+    // Parallel workers are our children and do not see a signal sent to this process alone: pass it on.
+    signalChildren(signal, notWorkers());
     void (async () => {
-      if (client) {
-        await settleCreations(10_000);
-        await sweep(client, runId).catch(() => undefined);
-        // A worker's create that was on the wire when it exited lands late: a longer second look.
-        await new Promise((r) => setTimeout(r, workers > 0 ? 1_500 : 500));
-        await settleCreations(5_000);
-        await sweep(client, runId).catch(() => undefined);
+      const client = state.client ?? (state.connecting ? await Promise.race([state.connecting.then((p) => p.client, () => undefined), pause(10_000).then(() => undefined)]) : undefined);
+      log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
+      // Until every worker is gone (a worker the coordinator was still starting missed the first signal).
+      for (let tick = 1, until = Date.now() + 15_000; Date.now() < until && signalChildren(signal, notWorkers(), false) > 0; tick++) {
+        await pause(100);
+        if (tick % 10 === 0) signalChildren(signal, notWorkers());
       }
-      // Workers the coordinator was still starting when the signal came missed it: stop them, look again.
-      if (signalChildren(signal) > 0 && client) {
-        await new Promise((r) => setTimeout(r, 1_000));
-        await sweep(client, runId).catch(() => undefined);
+      await settleCreations(10_000);
+      let clean = !client;
+      if (client) {
+        // A create the platform answered after its client went lands a moment later: look until a look finds nothing.
+        for (let look = 0; look < 5 && !clean; look++) {
+          if (look > 0) await pause(300);
+          const swept = await sweep(client, runId).catch(() => undefined);
+          clean = look > 0 && swept !== undefined && swept.removed.containers + swept.removed.networks + swept.removed.volumes + swept.failures.length === 0;
+        }
       }
       let code: number = codeFor(signal);
       try {
@@ -250,6 +277,8 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
       } catch (error) {
         log(`keelhaul: warning: could not write the interrupted run's summary: ${oneLine(error)}`);
       }
+      // Not clean (the platform kept failing the sweep): the reaper, not released, tries once more.
+      if (clean) await state.reaper?.release();
       clearTimeout(deadline);
       process.exit(code);
     })();
@@ -269,23 +298,25 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
 
 const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
 
-/** Send `signal` to this process's children (cucumber's parallel workers), found in /proc. Returns how many. */
-function signalChildren(signal: NodeJS.Signals): number {
+/**
+ * This process's children (cucumber's parallel workers), found in /proc, except `except` (the
+ * reaper); with `send`, `signal` is sent to each. Returns how many there are.
+ */
+function signalChildren(signal: NodeJS.Signals, except: Set<number>, send = true): number {
   let count = 0;
   let entries: string[] = [];
   try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e) && !except.has(Number(e)));
   } catch {
     return 0; // no /proc: nothing to do
   }
   for (const pid of entries) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) {
-        process.kill(Number(pid), signal);
-        count++;
-      }
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== process.pid || state === 'Z' || state === 'X') continue;
+      if (send) process.kill(Number(pid), signal);
+      count++;
     } catch {
       // gone meanwhile, or not ours to read
     }

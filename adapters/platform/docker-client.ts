@@ -510,6 +510,16 @@ export class PlatformClient {
    * which dockerode normalises away. Always bounded by a timeout.
    */
   raw(request: RawRequest): Promise<RawResponse> {
+    // A create over raw HTTP (the conformance checks') is a create like any other: refused once the
+    // gate is closed, and waited for by an interrupted run before it sweeps.
+    if (isCreation(request)) {
+      if (creationGateClosed) return Promise.reject(new Error(`keelhaul is shutting down: no new objects (${request.method} ${request.path})`));
+      return inFlight(this.send(request));
+    }
+    return this.send(request);
+  }
+
+  private send(request: RawRequest): Promise<RawResponse> {
     const c = this.connection;
     const prefix = request.unversioned || this.apiVersion === '0' ? '' : `/v${this.apiVersion}`;
     const path = `${prefix}${request.path}`;
@@ -576,6 +586,11 @@ export class PlatformClient {
       req.end();
     });
   }
+}
+
+/** POST /containers/create, /networks/create, /volumes/create (with or without a query string). */
+function isCreation(request: RawRequest): boolean {
+  return request.method.toUpperCase() === 'POST' && /^\/(containers|networks|volumes)\/create(\?|$)/.test(request.path);
 }
 
 function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: Buffer): RawResponse {
