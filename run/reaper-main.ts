@@ -33,6 +33,7 @@ if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(runId) || !/^\d+\.\d+$/.test(apiVe
 const connection = resolveConnection({ target: target || undefined });
 
 function log(line: string): void {
+  if (!logPath) return;
   try {
     appendFileSync(logPath, `${new Date().toISOString()} ${line}\n`);
   } catch {

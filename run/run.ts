@@ -249,6 +249,9 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
     handling = true;
     state.exiting = new Promise<never>(() => undefined);
     closeCreationGate();
+    // A worker cucumber forks from now on (the signal came while the run was starting) inherits this
+    // and leaves before it creates anything (support/hooks.ts).
+    process.env.KEELHAUL_STOPPING = signal;
     const deadline = setTimeout(() => process.exit(codeFor(signal)), 30_000);
     const notWorkers = () => new Set([state.reaper?.pid].filter((pid): pid is number => pid !== undefined));
     // Parallel workers are our children and do not see a signal sent to this process alone: pass it on.
@@ -256,20 +259,21 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
     void (async () => {
       const client = state.client ?? (state.connecting ? await Promise.race([state.connecting.then((p) => p.client, () => undefined), pause(10_000).then(() => undefined)]) : undefined);
       log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
-      // Until every worker is gone (a worker the coordinator was still starting missed the first signal).
-      for (let tick = 1, until = Date.now() + 15_000; Date.now() < until && signalChildren(signal, notWorkers(), false) > 0; tick++) {
-        await pause(100);
-        if (tick % 10 === 0) signalChildren(signal, notWorkers());
-      }
-      await settleCreations(10_000);
       let clean = !client;
-      if (client) {
+      // Until no worker is left and a look at the label finds nothing; again if a worker appeared
+      // meanwhile (cucumber was starting them when the signal came).
+      for (let round = 0; round < 3; round++) {
+        await workersGone(signal, notWorkers);
+        await settleCreations(10_000);
+        if (!client) break;
+        clean = false;
         // A create the platform answered after its client went lands a moment later: look until a look finds nothing.
         for (let look = 0; look < 5 && !clean; look++) {
           if (look > 0) await pause(300);
           const swept = await sweep(client, runId).catch(() => undefined);
           clean = look > 0 && swept !== undefined && swept.removed.containers + swept.removed.networks + swept.removed.volumes + swept.failures.length === 0;
         }
+        if (signalChildren(signal, notWorkers(), false) === 0) break;
       }
       let code: number = codeFor(signal);
       try {
@@ -297,6 +301,14 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
 }
 
 const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
+
+/** Signal the workers (again every second: one may have missed it while starting) until none is left, bounded. */
+async function workersGone(signal: NodeJS.Signals, except: () => Set<number>, timeoutMs = 15_000): Promise<void> {
+  for (let tick = 1, until = Date.now() + timeoutMs; Date.now() < until && signalChildren(signal, except(), false) > 0; tick++) {
+    await pause(100);
+    if (tick % 10 === 0) signalChildren(signal, except());
+  }
+}
 
 /**
  * This process's children (cucumber's parallel workers), found in /proc, except `except` (the

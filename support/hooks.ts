@@ -75,6 +75,17 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+if (process.env.CUCUMBER_WORKER_ID !== undefined) {
+  // Forked after the coordinator was interrupted (it was still starting its workers): leave at once.
+  const stopping = process.env.KEELHAUL_STOPPING;
+  if (stopping === 'SIGINT' || stopping === 'SIGTERM') onSignal(stopping);
+  // A message to a coordinator that is gone fails with ERR_IPC_CHANNEL_CLOSED: stop as orphaned
+  // rather than die with a stack trace.
+  process.on('error', (error: NodeJS.ErrnoException) => {
+    if (error?.code !== 'ERR_IPC_CHANNEL_CLOSED') throw error;
+    onSignal('SIGTERM');
+  });
+}
 // A worker whose coordinator is gone (killed outright) must not go on creating objects: it stops as
 // on SIGTERM (the reaper sweeps what the coordinator could not). The main process is watched from
 // cli/early-signals.ts; this is the same watch, armed once per process.
