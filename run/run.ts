@@ -260,6 +260,7 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
       const client = state.client ?? (state.connecting ? await Promise.race([state.connecting.then((p) => p.client, () => undefined), pause(10_000).then(() => undefined)]) : undefined);
       log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
       let clean = !client;
+      const removed = { containers: 0, networks: 0, volumes: 0 };
       // Until no worker is left and a look at the label finds nothing; again if a worker appeared
       // meanwhile (cucumber was starting them when the signal came).
       for (let round = 0; round < 3; round++) {
@@ -271,9 +272,13 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
         for (let look = 0; look < 5 && !clean; look++) {
           if (look > 0) await pause(300);
           const swept = await sweep(client, runId).catch(() => undefined);
+          for (const kind of ['containers', 'networks', 'volumes'] as const) removed[kind] += swept?.removed[kind] ?? 0;
           clean = look > 0 && swept !== undefined && swept.removed.containers + swept.removed.networks + swept.removed.volumes + swept.failures.length === 0;
         }
         if (signalChildren(signal, notWorkers(), false) === 0) break;
+      }
+      if (removed.containers + removed.networks + removed.volumes > 0) {
+        log(`keelhaul: ${signal}: removed ${removed.containers} container(s), ${removed.networks} network(s), ${removed.volumes} volume(s) of run ${runId}`);
       }
       let code: number = codeFor(signal);
       try {
