@@ -88,5 +88,5 @@ if (process.env.CUCUMBER_WORKER_ID !== undefined) {
 }
 // A worker whose coordinator is gone (killed outright) must not go on creating objects: it stops as
 // on SIGTERM (the reaper sweeps what the coordinator could not). The main process is watched from
-// cli/early-signals.ts; this is the same watch, armed once per process.
+// cli/main.ts; this is the same watch, armed once per process.
 stopWhenOrphaned();
