@@ -77,8 +77,8 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 if (process.env.CUCUMBER_WORKER_ID !== undefined) {
   // Forked after the coordinator was interrupted (it was still starting its workers): leave at once.
-  const stopping = process.env.KEELHAUL_STOPPING;
-  if (stopping === 'SIGINT' || stopping === 'SIGTERM') onSignal(stopping);
+  const stoppedBy = process.env.KEELHAUL_STOPPING;
+  if (stoppedBy === 'SIGINT' || stoppedBy === 'SIGTERM') onSignal(stoppedBy);
   // A message to a coordinator that is gone fails with ERR_IPC_CHANNEL_CLOSED: stop as orphaned
   // rather than die with a stack trace.
   process.on('error', (error: NodeJS.ErrnoException) => {
