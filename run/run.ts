@@ -252,6 +252,11 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
     // A worker cucumber forks from now on (the signal came while the run was starting) inherits this
     // and leaves before it creates anything (support/hooks.ts).
     process.env.KEELHAUL_STOPPING = signal;
+    // From here the one job is the clean-up: cucumber's coordinator handing work to a worker that has
+    // just left (EPIPE, ERR_IPC_CHANNEL_CLOSED, with no listener of its own) must not end it.
+    process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
+      if (error?.code !== 'EPIPE' && error?.code !== 'ERR_IPC_CHANNEL_CLOSED') log(`keelhaul: warning: while cleaning up: ${oneLine(error)}`);
+    });
     const deadline = setTimeout(() => process.exit(codeFor(signal)), 30_000);
     const notWorkers = () => new Set([state.reaper?.pid].filter((pid): pid is number => pid !== undefined));
     // Parallel workers are our children and do not see a signal sent to this process alone: pass it on.
