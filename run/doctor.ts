@@ -11,6 +11,7 @@ import { connectPlatform, newRunId } from './run.js';
 import { loadProfile } from './profiles.js';
 import { sweep } from './sweep.js';
 import { locateRunner } from './runner.js';
+import { startReaper } from './reaper.js';
 
 export async function doctor(options: { target?: string; image: string; profile: string; stdout: Writable }): Promise<number> {
   const out = (line: string) => options.stdout.write(line + '\n');
@@ -36,6 +37,10 @@ export async function doctor(options: { target?: string; image: string; profile:
     out(`probe image: UNUSABLE: ${oneLine(error)}`);
     return EXIT.platform;
   }
+  // Its two containers are a run's like any other: a doctor stopped by a signal (no clean-up of its
+  // own: the CLI's early handler exits at once) or killed leaves them to the reaper.
+  process.env.KEELHAUL_RUN = runId;
+  const reaper = startReaper({ runId, target: options.target ?? '', apiVersion: platform.negotiation.version, logPath: '', log: (line) => process.stderr.write(`${line}\n`) });
   for (const mode of ['none', 'default'] as const) {
     const hostConfig = mode === 'none' ? { NetworkMode: 'none' } : {};
     let id: string | undefined;
@@ -61,7 +66,8 @@ export async function doctor(options: { target?: string; image: string; profile:
   const runner = await locateRunner(platform.client, options.image, profile);
   out(`runner:      ${runner.where}: ${runner.detail}`);
   out(`ports:       published ports reached ${runner.publishedPorts.detail}${runner.publishedPorts.via === 'helper-container' && !runner.measured ? ' (host networking looks unavailable: the ports family will be not-applicable)' : ''}`);
-  await sweep(platform.client, runId).catch(() => undefined);
+  const swept = await sweep(platform.client, runId).catch(() => undefined);
+  if (swept && swept.failures.length === 0) await reaper.release();
   out(healthy ? 'doctor: the platform is usable' : 'doctor: the platform is NOT fully usable');
   return healthy ? EXIT.ok : EXIT.platform;
 }

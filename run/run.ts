@@ -23,6 +23,7 @@ import { writeReportHtmlOrWarn } from './report-html.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
 import { locateRunner } from './runner.js';
+import { startReaper, type Reaper } from './reaper.js';
 
 export interface RunOptions {
   paths: string[];
@@ -40,6 +41,8 @@ export interface RunOptions {
   /** --peer-target / --peer-cert-path: a second tenant (another account) for tenant-to-tenant scenarios */
   peerTarget?: string;
   peerCertPath?: string;
+  /** Given with --run-id (scripts that need the id before anything is printed); else a new one. */
+  runId?: string;
   cwd: string;
   stdout: Writable;
   stderr: Writable;
@@ -108,11 +111,14 @@ export function callTimeoutsFor(profile: { timeouts?: { callSeconds?: number; pr
 
 export async function runSuite(options: RunOptions): Promise<number> {
   const startedAt = new Date();
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
   const log = (line: string) => options.stderr.write(`${line}\n`);
   // Armed from the first moment: a signal during preflight still exits 130/143 (nothing to clean
   // before the platform is connected; after that, whatever carries this run's label is swept).
   const interrupt = installInterruptHandlers(runId, log);
+  // Every process this run starts (parallel workers, the reaper) carries the run id in its
+  // environment: the reaper waits for them by it, and tests find them by it.
+  process.env.KEELHAUL_RUN = runId;
 
   // 1. Everything that needs no platform: flags, paths, profile file, features, steps.
   const reportsDir = prepareReportsDir(options.reportsDir);
@@ -139,6 +145,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // error still wins (exit 2), and a failed connection is only reported if there is none.
   const connecting = connectPlatform(options.target, runId, options.callTimeoutMs ?? callTimeoutFromEnv() ?? 10_000);
   connecting.catch(() => undefined);
+  interrupt.connecting = connecting;
   const { problems: stepProblems, support } = await findStepProblems(preflightConfig, options.cwd);
   if (stepProblems.length > 0) {
     throw new UsageError(stepProblems.map(formatProblem).join('\n') + '\n(run `keelhaul check` for suggestions)');
@@ -147,6 +154,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // 2. The platform: reach it, negotiate, fingerprint, profile, probe image (exit 4 on failure).
   const platform = await connecting;
   interrupt.client = platform.client;
+  await interrupt.unlessInterrupted();
   const profile = loadProfile(options.profile, platform.fingerprint);
   if (platform.negotiation.note) log(`keelhaul: ${platform.negotiation.note}`);
   const timeouts = configureCallTimeouts(callTimeoutsFor(profile, options.callTimeoutMs));
@@ -175,6 +183,11 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // Triton refuses: sdc-docker lib/endpoints/images.js:67) when it is merely slow.
   const imageSource = await ensureProbeImage(platform.client, options.image, process.env, Math.max(30_000, timeouts.provisioningMs));
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
+  // The reaper, before the first object exists (locateRunner's helper container is the first): if this
+  // process dies without sweeping, it sweeps.
+  await interrupt.unlessInterrupted();
+  const reaper = startReaper({ runId, target: options.target ?? '', apiVersion: platform.negotiation.version, logPath: join(reportsDir, 'reaper.log'), log });
+  interrupt.reaper = reaper;
   const [others, runner] = await Promise.all([
     otherRuns(platform.client, runId).catch(() => new Map<string, number>()),
     locateRunner(platform.client, options.image, profile),
@@ -241,6 +254,8 @@ export async function runSuite(options: RunOptions): Promise<number> {
     log(`keelhaul: warning: end-of-run sweep failed: ${oneLine(error)}`);
     return undefined;
   });
+  // Swept: the reaper may go. (A sweep that failed leaves it to try once more when this process ends.)
+  if (swept && swept.failures.length === 0) await reaper.release();
   if (swept && swept.removed.containers + swept.removed.networks + swept.removed.volumes > 0) {
     log(`keelhaul: swept ${swept.removed.containers} container(s), ${swept.removed.networks} network(s), ${swept.removed.volumes} volume(s) a scenario had left`);
   }
@@ -290,47 +305,73 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
 }
 
 /**
- * SIGINT/SIGTERM during a run: refuse new objects, let creations already in flight land, sweep this
- * run's label (twice, to catch a create that was still in flight), write the summary and exit
- * 130/143. Armed before the platform is contacted (then there is nothing to sweep); a second
- * signal exits at once; the whole clean-up is bounded by a deadline.
+ * SIGINT/SIGTERM during a run (or the parent's death, which support/orphan-watch.ts turns into a
+ * SIGTERM): refuse new objects in this process, stop the parallel workers (each waits for its own
+ * creates on the wire to be answered, then leaves), wait until they are gone and this process's own
+ * creates have been answered, so that everything the run made exists and carries its label; then
+ * sweep the label until a look finds nothing, write the summary, release the reaper and exit
+ * 130/143. Armed before the platform is contacted (a connection in progress is waited for: what it
+ * connects to is swept too); a second signal exits at once and the whole clean-up is bounded by a
+ * deadline: in both cases the reaper, not told "done", sweeps after this process is gone.
  */
 interface InterruptHandler {
   client?: PlatformClient;
+  connecting?: Promise<ConnectedPlatform>;
+  reaper?: Reaper;
   finish?: (signal: NodeJS.Signals) => number;
   /** Set once a signal is being handled: never resolves (the handler exits the process). */
   exiting?: Promise<never>;
+  /** Resolves at once, or never once interrupted: the run starts nothing new after a signal. */
+  unlessInterrupted(): Promise<void>;
   disarm(): void;
 }
 
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 function installInterruptHandlers(runId: string, log: (l: string) => void): InterruptHandler {
   let handling = false;
-  const state: InterruptHandler = { disarm };
+  const state: InterruptHandler = { disarm, unlessInterrupted: async () => { if (state.exiting) await state.exiting; } };
   const codeFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
   const handler = (signal: NodeJS.Signals) => {
     if (handling) process.exit(codeFor(signal));
     handling = true;
     state.exiting = new Promise<never>(() => undefined);
     closeCreationGate();
-    const client = state.client;
-    log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
+    // A worker cucumber forks from now on (the signal came while the run was starting) inherits this
+    // and leaves before it creates anything (support/hooks.ts).
+    process.env.KEELHAUL_STOPPING = signal;
+    // From here the one job is the clean-up: cucumber's coordinator handing work to a worker that has
+    // just left (EPIPE, ERR_IPC_CHANNEL_CLOSED, with no listener of its own) must not end it.
+    process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
+      if (error?.code !== 'EPIPE' && error?.code !== 'ERR_IPC_CHANNEL_CLOSED') log(`keelhaul: warning: while cleaning up: ${oneLine(error)}`);
+    });
     const deadline = setTimeout(() => process.exit(codeFor(signal)), 30_000);
-    // Parallel workers are our children and do not see a signal sent to this process alone: pass it
-    // on, so that they stop creating (support/hooks.ts closes their gate and exits them at once).
-    const workers = signalChildren(signal);
+    const notWorkers = () => new Set([state.reaper?.pid].filter((pid): pid is number => pid !== undefined));
+    // Parallel workers are our children and do not see a signal sent to this process alone: pass it on.
+    signalChildren(signal, notWorkers());
     void (async () => {
-      if (client) {
+      const client = state.client ?? (state.connecting ? await Promise.race([state.connecting.then((p) => p.client, () => undefined), pause(10_000).then(() => undefined)]) : undefined);
+      log(client ? `keelhaul: ${signal}: cleaning up run ${runId}` : `keelhaul: ${signal}: run ${runId} had not reached the platform: nothing to clean up`);
+      let clean = !client;
+      const removed = { containers: 0, networks: 0, volumes: 0 };
+      // Until no worker is left and a look at the label finds nothing; again if a worker appeared
+      // meanwhile (cucumber was starting them when the signal came).
+      for (let round = 0; round < 3; round++) {
+        await workersGone(signal, notWorkers);
         await settleCreations(10_000);
-        await sweep(client, runId).catch(() => undefined);
-        // A worker's create that was on the wire when it exited lands late: a longer second look.
-        await new Promise((r) => setTimeout(r, workers > 0 ? 1_500 : 500));
-        await settleCreations(5_000);
-        await sweep(client, runId).catch(() => undefined);
+        if (!client) break;
+        clean = false;
+        // A create the platform answered after its client went lands a moment later: look until a look finds nothing.
+        for (let look = 0; look < 5 && !clean; look++) {
+          if (look > 0) await pause(300);
+          const swept = await sweep(client, runId).catch(() => undefined);
+          for (const kind of ['containers', 'networks', 'volumes'] as const) removed[kind] += swept?.removed[kind] ?? 0;
+          clean = look > 0 && swept !== undefined && swept.removed.containers + swept.removed.networks + swept.removed.volumes + swept.failures.length === 0;
+        }
+        if (signalChildren(signal, notWorkers(), false) === 0) break;
       }
-      // Workers the coordinator was still starting when the signal came missed it: stop them, look again.
-      if (signalChildren(signal) > 0 && client) {
-        await new Promise((r) => setTimeout(r, 1_000));
-        await sweep(client, runId).catch(() => undefined);
+      if (removed.containers + removed.networks + removed.volumes > 0) {
+        log(`keelhaul: ${signal}: removed ${removed.containers} container(s), ${removed.networks} network(s), ${removed.volumes} volume(s) of run ${runId}`);
       }
       let code: number = codeFor(signal);
       try {
@@ -338,6 +379,8 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
       } catch (error) {
         log(`keelhaul: warning: could not write the interrupted run's summary: ${oneLine(error)}`);
       }
+      // Not clean (the platform kept failing the sweep): the reaper, not released, tries once more.
+      if (clean) await state.reaper?.release();
       clearTimeout(deadline);
       process.exit(code);
     })();
@@ -357,23 +400,33 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
 
 const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
 
-/** Send `signal` to this process's children (cucumber's parallel workers), found in /proc. Returns how many. */
-function signalChildren(signal: NodeJS.Signals): number {
+/** Signal the workers (again every second: one may have missed it while starting) until none is left, bounded. */
+async function workersGone(signal: NodeJS.Signals, except: () => Set<number>, timeoutMs = 15_000): Promise<void> {
+  for (let tick = 1, until = Date.now() + timeoutMs; Date.now() < until && signalChildren(signal, except(), false) > 0; tick++) {
+    await pause(100);
+    if (tick % 10 === 0) signalChildren(signal, except());
+  }
+}
+
+/**
+ * This process's children (cucumber's parallel workers), found in /proc, except `except` (the
+ * reaper); with `send`, `signal` is sent to each. Returns how many there are.
+ */
+function signalChildren(signal: NodeJS.Signals, except: Set<number>, send = true): number {
   let count = 0;
   let entries: string[] = [];
   try {
-    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e));
+    entries = readdirSync('/proc').filter((e) => /^\d+$/.test(e) && !except.has(Number(e)));
   } catch {
     return 0; // no /proc: nothing to do
   }
   for (const pid of entries) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) {
-        process.kill(Number(pid), signal);
-        count++;
-      }
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) !== process.pid || state === 'Z' || state === 'X') continue;
+      if (send) process.kill(Number(pid), signal);
+      count++;
     } catch {
       // gone meanwhile, or not ours to read
     }

@@ -2,15 +2,13 @@
 // The classification is attached to the scenario as a keelhaul outcome message, which the run's
 // outcome tracker reads from cucumber's message stream (the same in serial and parallel mode).
 import { After, Before, Status, setDefaultTimeout, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
-import { closeCreationGate } from '../adapters/platform/docker-client.js';
+import { closeCreationGate, settleCreations } from '../adapters/platform/docker-client.js';
+import { stopWhenOrphaned } from './orphan-watch.js';
 import { OutcomeSignal } from '../judges/errors.js';
 import { classifyFailure } from '../judges/classify.js';
 import { scenarioIdOf } from '../judges/scenario-id.js';
 import { OUTCOME_MEDIA_TYPE } from './parameters.js';
 import { KeelhaulWorld } from './world.js';
-
-/** A worker's exit when its coordinator vanished: as if terminated. */
-const EXIT_ORPHANED = 143;
 
 // Steps bound their own platform calls; this is the backstop for a step that forgets to.
 setDefaultTimeout(120_000);
@@ -65,18 +63,31 @@ After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error 
 });
 
 // On interruption no new object may be created; the coordinating process sweeps the run's label.
-// A parallel worker then leaves at once; in serial mode the CLI's own handler owns the exit.
+// A parallel worker first waits (bounded) for its own creates still on the wire to be answered, so
+// that whatever they made exists, labelled, by the time the coordinator (which waits for its workers
+// to be gone) sweeps; then it leaves. In serial mode the CLI's own handler owns the exit.
+let stopping = false;
 function onSignal(signal: NodeJS.Signals): void {
   closeCreationGate();
-  if (process.env.CUCUMBER_WORKER_ID !== undefined) process.exit(signal === 'SIGINT' ? 130 : 143);
+  if (process.env.CUCUMBER_WORKER_ID === undefined || stopping) return;
+  stopping = true;
+  const code = signal === 'SIGINT' ? 130 : 143;
+  void settleCreations(10_000).finally(() => process.exit(code));
 }
-process.once('SIGINT', onSignal);
-process.once('SIGTERM', onSignal);
-// A parallel worker whose coordinator is gone (killed outright) must not go on creating objects:
-// nothing would sweep them. Leave; the next run's leftover warning and `keelhaul clean` cover it.
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 if (process.env.CUCUMBER_WORKER_ID !== undefined) {
-  process.once('disconnect', () => {
-    closeCreationGate();
-    process.exit(EXIT_ORPHANED);
+  // Forked after the coordinator was interrupted (it was still starting its workers): leave at once.
+  const stoppedBy = process.env.KEELHAUL_STOPPING;
+  if (stoppedBy === 'SIGINT' || stoppedBy === 'SIGTERM') onSignal(stoppedBy);
+  // A message to a coordinator that is gone fails with ERR_IPC_CHANNEL_CLOSED: stop as orphaned
+  // rather than die with a stack trace.
+  process.on('error', (error: NodeJS.ErrnoException) => {
+    if (error?.code !== 'ERR_IPC_CHANNEL_CLOSED') throw error;
+    onSignal('SIGTERM');
   });
 }
+// A worker whose coordinator is gone (killed outright) must not go on creating objects: it stops as
+// on SIGTERM (the reaper sweeps what the coordinator could not). The main process is watched from
+// cli/main.ts; this is the same watch, armed once per process.
+stopWhenOrphaned();

@@ -638,6 +638,16 @@ export class PlatformClient {
    * which dockerode normalises away. Always bounded by a timeout.
    */
   raw(request: RawRequest): Promise<RawResponse> {
+    // A create over raw HTTP (the conformance checks') is a create like any other: refused once the
+    // gate is closed, and waited for by an interrupted run before it sweeps.
+    if (isCreation(request)) {
+      if (creationGateClosed) return Promise.reject(new Error(`keelhaul is shutting down: no new objects (${request.method} ${request.path})`));
+      return inFlight(this.send(request));
+    }
+    return this.send(request);
+  }
+
+  private send(request: RawRequest): Promise<RawResponse> {
     if (request.upgrade) {
       // The head of the answer only; the stream is closed at once.
       return this.hijack({ ...request, timeoutMs: request.timeoutMs }).then(
@@ -742,6 +752,11 @@ function parseHead(text: string): { status: number; headers: http.IncomingHttpHe
     if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
   }
   return { status: Number(m[1]), headers };
+}
+
+/** POST /containers/create, /networks/create, /volumes/create (with or without a query string). */
+function isCreation(request: RawRequest): boolean {
+  return request.method.toUpperCase() === 'POST' && /^\/(containers|networks|volumes)\/create(\?|$)/.test(request.path);
 }
 
 function makeResponse(status: number, headers: http.IncomingHttpHeaders, body: Buffer): RawResponse {

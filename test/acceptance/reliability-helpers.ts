@@ -1,7 +1,7 @@
 // Shared by the reliability-*.test.ts files: a small multi-family workload that keeps labelled
 // containers, networks and volumes alive, leftover counting by run id, foreign objects, a seeded RNG.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, api, ensureBusybox, type KeelhaulResult } from '../helpers/keelhaul.js';
 
@@ -122,4 +122,81 @@ export const REMOTE_SH = join(ROOT, 'test', 'fixtures', 'tls', 'remote.sh');
 
 export function remote(...args: string[]): void {
   execFileSync('bash', [REMOTE_SH, ...args], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
+}
+
+/** The conformance scenarios that create containers over raw HTTP (POST /containers/create), besides the World's creates. */
+export const RAW_CREATES = {
+  'features/2-conformance/options.feature': readFileSync(join(ROOT, 'features', 'conformance', 'options.feature'), 'utf8'),
+  'features/2-conformance/lifecycle.feature': readFileSync(join(ROOT, 'features', 'conformance', 'lifecycle.feature'), 'utf8'),
+};
+export const RAW_CREATE_TAGS = '@CONF-C9 or @CONF-L24';
+
+/** A run id of our own (passed with --run-id), so that a run is found even when it printed nothing. */
+export function testRunId(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export interface RunProcess { pid: number; ppid: number; cmd: string }
+
+function procFile(pid: string, name: string): string {
+  try {
+    return readFileSync(`/proc/${pid}/${name}`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * The live processes of a run: its main process (`--run-id <id>` on its command line) and whatever it
+ * started (parallel workers, the reaper: KEELHAUL_RUN=<id> in their environment, or <id> in their argv).
+ * Zombies do not count (they hold nothing: no socket, no pipe); neither does this test process.
+ */
+export function processesOfRun(runId: string): RunProcess[] {
+  const found: RunProcess[] = [];
+  for (const pid of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+    if (Number(pid) === process.pid) continue;
+    const cmdline = procFile(pid, 'cmdline').split('\0');
+    const environ = procFile(pid, 'environ').split('\0');
+    // keelhaul renames its main process "keelhaul <args>" (one string) once its first line has run.
+    const titled = cmdline.join(' ').split(' ');
+    if (!titled.includes(runId) && !environ.includes(`KEELHAUL_RUN=${runId}`)) continue;
+    const stat = procFile(pid, 'stat');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X' || stat === '') continue;
+    found.push({ pid: Number(pid), ppid: Number(fields[1]), cmd: cmdline.join(' ').trim().slice(0, 160) });
+  }
+  return found;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Wait (bounded) until no process of the run is alive; returns those still alive at the deadline. */
+export async function processesGone(runId: string, timeoutMs: number): Promise<RunProcess[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const alive = processesOfRun(runId);
+    if (alive.length === 0 || Date.now() >= deadline) return alive;
+    await sleep(100);
+  }
+}
+
+/** Wait (bounded) until nothing on the engine carries the run's label; returns what is left at the deadline. */
+export async function labelGone(host: string, runId: string, timeoutMs: number): Promise<{ left: Leftovers; afterMs: number }> {
+  const started = Date.now();
+  for (;;) {
+    const left = await leftovers(host, runId);
+    const empty = left.containers.length + left.networks.length + left.volumes.length === 0;
+    if (empty || Date.now() - started >= timeoutMs) return { left, afterMs: Date.now() - started };
+    await sleep(200);
+  }
+}
+
+/** An unlabelled container started before a run, that the run (and its reaper) must leave alone. */
+export async function bystander(host: string, name: string): Promise<string> {
+  const created = await api(host, `/containers/create?name=${encodeURIComponent(name)}`, 'POST', {
+    Image: 'busybox:latest', Cmd: ['sleep', '900'], HostConfig: { NetworkMode: 'none' },
+  });
+  if (created.status !== 201) throw new Error(`bystander ${name}: ${created.status} ${JSON.stringify(created.body)}`);
+  await api(host, `/containers/${created.body.Id}/start`, 'POST');
+  return created.body.Id;
 }

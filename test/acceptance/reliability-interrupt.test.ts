@@ -1,56 +1,89 @@
-// Interruption at random moments: SIGINT and SIGTERM land anywhere from process start-up to the middle of
-// a multi-family run (the shipped isolation baseline plus a --require'd step file that keeps labelled
-// containers, networks and volumes alive). Every run must exit 130/143 and leave nothing labelled with
-// its run id; foreign objects survive. After SIGKILL nothing can clean up, so the next run warns about
-// the dead run's leftovers and `keelhaul clean --run <id>` removes them.
-// The schedule is seeded (KEELHAUL_RELIABILITY_SEED replays one) and logged.
+// Interruption at random moments: SIGINT and SIGTERM at uniformly random moments in the first 5 s of a run
+// (from process start-up, the first 500 ms included, to the middle of a multi-family run: the isolation
+// baseline, conformance checks that create containers over raw HTTP, and a --require'd step file that keeps
+// labelled containers, networks and volumes alive), on Docker and Podman, serial and --parallel 2. Every run
+// must exit 130/143, leave nothing labelled with its run id and no process of the run (workers, reaper)
+// alive, and unlabelled objects started before the runs survive. The one exception to the exit code: a
+// signal sent before keelhaul's first line of code had run (the process had not yet renamed itself
+// "keelhaul ...") ends it by node's own default handler; such runs are accepted only then, and counted.
+//
+// The run id is passed in (--run-id), so a run is found even when the signal came before it printed anything.
+// The schedule is seeded (KEELHAUL_RELIABILITY_SEED replays one) and printed. KEELHAUL_INTERRUPT_RUNS is the
+// number of runs per signal (default 16, i.e. 32 runs, about a minute here; the issue's full figure is 50),
+// spread evenly over the four engine/mode cells; KEELHAUL_INTERRUPT_CONCURRENCY runs that many at once
+// (default 3: they share the engines like any concurrent runs do, isolated by their run ids, and the load
+// makes start-up slower, which puts more signals into it).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, DOCKER, PODMAN, project, reachable, runKeelhaul, type KeelhaulResult } from '../helpers/keelhaul.js';
+import { BIN, DOCKER, PODMAN, project, reachable } from '../helpers/keelhaul.js';
 import {
-  BASELINE, NOTHING, SLEEPER_STEPS, createForeign, leftovers, missingForeign, removeForeign, rng, runIdOf, sleeperFeature, type Foreign,
+  BASELINE, NOTHING, RAW_CREATES, RAW_CREATE_TAGS, SLEEPER_STEPS, bystander, createForeign, hasStackTrace, leftovers, missingForeign,
+  processesGone, removeForeign, rng, sleeperFeature, testRunId, type Foreign,
 } from './reliability-helpers.js';
 
 const SEED = Number(process.env.KEELHAUL_RELIABILITY_SEED ?? Math.floor(Date.now() / 1000) % 100_000);
-const RUNS = Number(process.env.KEELHAUL_RELIABILITY_RUNS ?? 20);
-const SELECTION = ['--tags', '@ISO-01 or @ISO-02 or @reliability', '--require', 'steps/sleepers.mjs'];
+const RUNS_PER_SIGNAL = Number(process.env.KEELHAUL_INTERRUPT_RUNS ?? 16);
+const CONCURRENCY = Number(process.env.KEELHAUL_INTERRUPT_CONCURRENCY ?? 3);
+const WINDOW_MS = 5_000;
+const SELECTION = ['--tags', `@ISO-01 or @ISO-02 or @reliability or ${RAW_CREATE_TAGS}`, '--require', 'steps/sleepers.mjs'];
 
 function workload(): string {
-  // Sleepers first and last, the isolation baseline between them: a signal 0.3-3 s after the first
-  // sleeper container lands among labelled containers, networks, volumes and probe containers alike.
+  // Sleepers first and last, the isolation baseline and the raw-HTTP creates between them.
   return project({
     'features/1-reliability/sleepers.feature': sleeperFeature(2, 600),
     'features/2-isolation/baseline.feature': BASELINE,
+    ...RAW_CREATES,
     'features/3-reliability/sleepers.feature': sleeperFeature(2, 600).replace('Feature: labelled sleepers', 'Feature: more labelled sleepers').replace(/sleeper <n>/, 'late sleeper <n>'),
     'steps/sleepers.mjs': SLEEPER_STEPS,
   });
 }
 
-interface Interrupted extends KeelhaulResult { signalledAfterMs: number; exitAfterSignalMs: number }
+interface Interrupted {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+  summary?: any;
+  signalledAfterMs: number;
+  exitAfterSignalMs: number;
+  /** keelhaul's first line of code had run when the signal was sent (it renamed itself: /proc/<pid>/comm is "keelhaul ..."). */
+  armed: boolean;
+}
 
-/** Spawn keelhaul and send `signal` `delayMs` after the anchor (spawn, or the first sleeper container). */
-function interruptRun(args: string[], cwd: string, signal: NodeJS.Signals, anchor: 'spawn' | 'mid-run', delayMs: number): Promise<Interrupted> {
+function commOf(pid: number | undefined): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Spawn keelhaul and send `signal` `delayMs` after the anchor: the spawn, or the first sleeper container running. */
+function interruptRun(args: string[], cwd: string, signal: NodeJS.Signals, delayMs: number, anchor: 'spawn' | 'mid-run' = 'spawn'): Promise<Interrupted> {
   const reportsDir = join(cwd, 'reports');
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, [BIN, ...args, '--reports', reportsDir], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
     let stderr = '';
     let signalledAt = 0;
+    let armed = false;
     let timer: NodeJS.Timeout | undefined;
     const fire = () => {
-      timer = setTimeout(() => { signalledAt = Date.now(); child.kill(signal); }, delayMs);
+      timer = setTimeout(() => {
+        armed = commOf(child.pid).startsWith('keelhaul');
+        signalledAt = Date.now();
+        child.kill(signal);
+      }, delayMs);
     };
     if (anchor === 'spawn') fire();
-    child.stdout.on('data', (d) => { stdout += d; });
+    child.stdout.resume();
     child.stderr.on('data', (d) => {
       stderr += d;
       if (anchor === 'mid-run' && !timer && /sleepers: \S+ container \w+ started/.test(stderr)) fire();
     });
-    const guard = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no exit in 120 s\n${stdout}\n${stderr}`)); }, 120_000);
+    const guard = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`no exit in 120 s\n${stderr}`)); }, 120_000);
     child.on('close', (exitCode, sig) => {
       clearTimeout(guard);
       clearTimeout(timer);
@@ -58,105 +91,94 @@ function interruptRun(args: string[], cwd: string, signal: NodeJS.Signals, ancho
       const summaryPath = join(reportsDir, 'summary.json');
       const summary = existsSync(summaryPath) ? JSON.parse(readFileSync(summaryPath, 'utf8')) : undefined;
       resolve({
-        exitCode, signal: sig, stdout, stderr, reportsDir, summary,
+        exitCode, signal: sig, stderr, summary, armed,
         signalledAfterMs: signalledAt ? signalledAt - started : -1, exitAfterSignalMs: signalledAt ? ended - signalledAt : -1,
       });
     });
   });
 }
 
+const CELLS = [
+  { engine: 'docker', host: DOCKER, parallel: false },
+  { engine: 'docker', host: DOCKER, parallel: true },
+  { engine: 'podman', host: PODMAN, parallel: false },
+  { engine: 'podman', host: PODMAN, parallel: true },
+] as const;
+
 describe('interruption at random moments', () => {
-  let foreign: Foreign;
-  const figures: Array<{ phase: string; exitAfterSignalMs: number }> = [];
+  const foreign = new Map<string, Foreign>();
+  const bystanders = new Map<string, string>();
 
   before(async () => {
-    assert.ok(await reachable(DOCKER), `Docker is not reachable at ${DOCKER}`);
-    foreign = await createForeign(DOCKER, `rel-int-${process.pid}`);
-  });
-
-  after(async () => {
-    const missing = await missingForeign(DOCKER, foreign);
-    await removeForeign(DOCKER, foreign);
-    assert.deepEqual(missing, [], 'foreign objects survive interrupted runs');
-  });
-
-  test(`${RUNS} runs on Docker, SIGINT/SIGTERM at seeded random moments (seed ${SEED}): exit 130/143, nothing left`, { timeout: 600_000 }, async () => {
-    const random = rng(SEED);
-    const plan = Array.from({ length: RUNS }, (_, i) => ({
-      i,
-      signal: (i % 2 === 0 ? 'SIGINT' : 'SIGTERM') as NodeJS.Signals,
-      anchor: (random() < 0.5 ? 'spawn' : 'mid-run') as 'spawn' | 'mid-run',
-      delayMs: Math.round(300 + random() * 2700),
-      // Every fourth run with two worker processes: the coordinator sweeps what the workers created.
-      parallel: i % 4 === 3,
-    }));
-    const failures: string[] = [];
-    const startupDeaths: number[] = [];
-    // Two at a time: the engine is shared anyway, and this keeps the 20 runs near a minute.
-    const queue = [...plan];
-    const worker = async () => {
-      for (let p = queue.shift(); p; p = queue.shift()) {
-        const cwd = workload();
-        const r = await interruptRun(['run', 'features', '--target', DOCKER, ...SELECTION, ...(p.parallel ? ['--parallel', '2'] : [])], cwd, p.signal, p.anchor, p.delayMs);
-        const runId = runIdOf(r);
-        const expected = p.signal === 'SIGINT' ? 130 : 143;
-        const phase = !runId ? 'before a run existed'
-          : /had not reached the platform/.test(r.stderr) ? 'before the platform was reached'
-            : /sleepers: \S+ container/.test(r.stderr) ? 'mid-run (labelled objects alive)' : 'after preflight';
-        const left = runId ? await leftovers(DOCKER, runId) : NOTHING;
-        const line = `run ${p.i}${p.parallel ? ' (--parallel 2)' : ''}: ${p.signal} ${p.delayMs} ms after ${p.anchor} (at +${r.signalledAfterMs} ms, ${phase}): exit ${r.exitCode}${r.signal ? ` by ${r.signal}` : ''} ${r.exitAfterSignalMs} ms after the signal; run ${runId ?? '-'}; left ${JSON.stringify(left)}`;
-        console.log(line);
-        figures.push({ phase, exitAfterSignalMs: r.exitAfterSignalMs });
-        // A signal that lands while node itself is still starting (before any keelhaul code runs) kills
-        // the process by that signal: shells and tini report it as 128+n = 130/143 all the same.
-        const diedBySignalBeforeKeelhaul = r.exitCode === null && r.signal === p.signal && !runId && r.stderr === '';
-        if (diedBySignalBeforeKeelhaul) startupDeaths.push(r.signalledAfterMs);
-        else if (r.exitCode !== expected) failures.push(`${line}\n${r.stderr}`);
-        if (JSON.stringify(left) !== JSON.stringify(NOTHING)) failures.push(`${line}: labelled objects left`);
-        if (!runId && /sleepers:/.test(r.stderr)) failures.push(`${line}: objects were created but no run id was reported`);
-        if (r.summary && r.summary.exitCode !== expected) failures.push(`${line}: summary.json says exit ${r.summary.exitCode}`);
-        if (/\n\s+at .+:\d+:\d+/.test(r.stderr)) failures.push(`${line}: stack trace\n${r.stderr}`);
-      }
-    };
-    await Promise.all([worker(), worker()]);
-    const max = Math.max(...figures.map((f) => f.exitAfterSignalMs));
-    const byPhase = figures.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.phase]: (acc[f.phase] ?? 0) + 1 }), {});
-    console.log(`interrupted runs: ${figures.length - failures.length}/${figures.length} clean; phases ${JSON.stringify(byPhase)}; max time from signal to exit ${max} ms; ${startupDeaths.length} signal(s) landed during node's start-up${startupDeaths.length ? ` (at +${startupDeaths.join(', +')} ms)` : ''} and ended the process by the signal`);
-    assert.deepEqual(failures, []);
-    assert.ok(figures.some((f) => f.phase.startsWith('mid-run')), 'at least one signal landed mid-run');
-    assert.ok(max < 35_000, `exit within the 30 s clean-up deadline (max ${max} ms)`);
-  });
-
-  test('Podman: SIGTERM mid-run sweeps containers, networks and volumes', { timeout: 180_000 }, async (t) => {
-    if (!(await reachable(PODMAN))) return t.skip(`Podman is not reachable at ${PODMAN}`);
-    for (const signal of ['SIGTERM'] as const) {
-      const r = await interruptRun(['run', 'features', '--target', PODMAN, ...SELECTION], workload(), signal, 'mid-run', 400);
-      const runId = runIdOf(r);
-      assert.equal(r.exitCode, signal === 'SIGINT' ? 130 : 143, r.stderr);
-      assert.ok(runId, r.stderr);
-      assert.deepEqual(await leftovers(PODMAN, runId), NOTHING);
-      console.log(`podman ${signal}: exit ${r.exitCode} ${r.exitAfterSignalMs} ms after the signal`);
+    for (const host of [DOCKER, PODMAN]) {
+      assert.ok(await reachable(host), `no engine at ${host}`);
+      foreign.set(host, await createForeign(host, `rel-int-${process.pid}`));
+      bystanders.set(host, await bystander(host, `rel-int-bystander-${process.pid}`));
     }
   });
 
-  test('after SIGKILL: the next run warns about the dead run, `clean --run` removes its objects and nothing else', { timeout: 180_000 }, async () => {
-    const cwd = workload();
-    const killed = await interruptRun(['run', 'features', '--target', DOCKER, ...SELECTION], cwd, 'SIGKILL', 'mid-run', 300);
-    assert.equal(killed.signal, 'SIGKILL');
-    const deadRun = runIdOf(killed);
-    assert.ok(deadRun, killed.stderr);
-    const left = await leftovers(DOCKER, deadRun);
-    assert.ok(left.containers.length > 0, `a SIGKILLed run leaves its labelled containers: ${JSON.stringify(left)}`);
+  after(async () => {
+    for (const [host, f] of foreign) {
+      const missing = await missingForeign(host, { ...f, containers: [...f.containers, bystanders.get(host)!] });
+      await removeForeign(host, { ...f, containers: [...f.containers, bystanders.get(host)!] });
+      assert.deepEqual(missing, [], `${host}: unlabelled objects survive interrupted runs`);
+    }
+  });
 
-    const next = await runKeelhaul(['run', 'features', '--target', DOCKER, '--tags', '@ISO-02', '--reports', 'next'], { cwd });
-    assert.equal(next.exitCode, 0, next.stderr);
-    assert.match(next.stderr, new RegExp(`containers of other keelhaul runs are on this platform: .*${deadRun} \\(\\d+\\).*keelhaul clean`));
-    assert.deepEqual(await leftovers(DOCKER, deadRun), left, 'a run never removes another run\'s objects');
-
-    const cleaned = await runKeelhaul(['clean', '--target', DOCKER, '--run', deadRun], { cwd });
-    assert.equal(cleaned.exitCode, 0, cleaned.stdout + cleaned.stderr);
-    assert.match(cleaned.stdout, new RegExp(`removed ${left.containers.length} container\\(s\\), ${left.networks.length} network\\(s\\), ${left.volumes.length} volume\\(s\\) labelled by run ${deadRun}`));
-    assert.deepEqual(await leftovers(DOCKER, deadRun), NOTHING);
-    assert.deepEqual(await missingForeign(DOCKER, foreign), []);
+  test(`${RUNS_PER_SIGNAL} SIGINT + ${RUNS_PER_SIGNAL} SIGTERM runs at seeded random moments in the first ${WINDOW_MS} ms (seed ${SEED}), Docker and Podman, serial and --parallel 2: exit 130/143, nothing labelled left, no process of the run alive`, { timeout: 1_800_000 }, async () => {
+    const random = rng(SEED);
+    const plan = Array.from({ length: 2 * RUNS_PER_SIGNAL }, (_, i) => ({
+      i,
+      signal: (i % 2 === 0 ? 'SIGINT' : 'SIGTERM') as NodeJS.Signals,
+      cell: CELLS[Math.floor(i / 2) % CELLS.length]!,
+      delayMs: Math.floor(random() * WINDOW_MS),
+      anchor: 'spawn' as 'spawn' | 'mid-run',
+    }));
+    // On a loaded machine a run may not reach its scenarios within 5 s: one run per cell besides, signalled
+    // 0-1.5 s after its first labelled container runs (creates, probes and clean-ups in flight).
+    for (const [k, cell] of CELLS.entries()) {
+      plan.push({ i: plan.length, signal: k % 2 === 0 ? 'SIGTERM' : 'SIGINT', cell, delayMs: Math.floor(random() * 1_500), anchor: 'mid-run' });
+    }
+    console.log(`seed ${SEED}: ${plan.length} runs (${2 * RUNS_PER_SIGNAL} at uniformly random moments, ${CELLS.length} mid-run), ${CONCURRENCY} at a time`);
+    const failures: string[] = [];
+    const figures: Array<{ signal: string; exitAfterSignalMs: number; phase: string; byItsSignal: boolean }> = [];
+    const queue = [...plan];
+    const lane = async () => {
+      for (let p = queue.shift(); p; p = queue.shift()) {
+        const runId = testRunId(`int${p.i}`);
+        const args = ['run', 'features', '--target', p.cell.host, '--run-id', runId, ...SELECTION, ...(p.cell.parallel ? ['--parallel', '2'] : [])];
+        const r = await interruptRun(args, workload(), p.signal, p.delayMs, p.anchor);
+        const expected = p.signal === 'SIGINT' ? 130 : 143;
+        const left = await leftovers(p.cell.host, runId);
+        // The reaper leaves once keelhaul has said "done"; give it a moment to read it.
+        const alive = await processesGone(runId, 5_000);
+        const phase = !r.armed ? 'node start-up'
+          : /had not reached the platform/.test(r.stderr) ? 'before the platform'
+            : /sleepers: \S+ container/.test(r.stderr) ? 'mid-run (labelled objects alive)'
+              : /: removed \d+ container/.test(r.stderr) ? 'first scenarios (objects swept)' : 'preflight';
+        // Before the first line of keelhaul's code runs, node's own default handler ends the process by the
+        // signal: no code of any kind has run, so nothing can exist; an interrupted shell reports it as 130/143.
+        const byItsSignal = r.exitCode === null && r.signal === p.signal;
+        const swept = /: removed (\d+) container\(s\), (\d+) network\(s\), (\d+) volume/.exec(r.stderr);
+        const line = `run ${p.i} ${p.cell.engine}${p.cell.parallel ? ' --parallel 2' : ''}: ${p.signal} at +${r.signalledAfterMs} ms${p.anchor === 'mid-run' ? ` (${p.delayMs} ms after the first sleeper)` : ''} (${phase}${swept ? `, swept ${swept[1]}/${swept[2]}/${swept[3]}` : ''}): ${byItsSignal ? `ended by ${r.signal}` : `exit ${r.exitCode}`} ${r.exitAfterSignalMs} ms after the signal; run ${runId}; left ${JSON.stringify(left)}; alive ${alive.length}`;
+        console.log(line);
+        figures.push({ signal: p.signal, exitAfterSignalMs: r.exitAfterSignalMs, phase, byItsSignal });
+        if (r.exitCode !== expected && !(byItsSignal && !r.armed && r.stderr === '')) failures.push(`${line}\n${r.stderr}`);
+        if (JSON.stringify(left) !== JSON.stringify(NOTHING)) failures.push(`${line}: labelled objects left`);
+        if (alive.length > 0) failures.push(`${line}: still alive: ${JSON.stringify(alive)}`);
+        if (r.summary && r.summary.exitCode !== expected) failures.push(`${line}: summary.json says exit ${r.summary.exitCode}`);
+        if (hasStackTrace(r.stderr)) failures.push(`${line}: stack trace\n${r.stderr}`);
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      const mine = figures.filter((f) => f.signal === signal);
+      const byPhase = mine.reduce<Record<string, number>>((acc, f) => ({ ...acc, [f.phase]: (acc[f.phase] ?? 0) + 1 }), {});
+      console.log(`${signal}: ${mine.length} runs; phases ${JSON.stringify(byPhase)}; slowest exit ${Math.max(...mine.map((f) => f.exitAfterSignalMs))} ms after the signal; ${mine.filter((f) => f.byItsSignal).length} ended by the signal during node's own start-up`);
+    }
+    console.log(`${figures.length - failures.length} of ${figures.length} runs clean (seed ${SEED})`);
+    assert.deepEqual(failures, []);
+    assert.ok(figures.some((f) => f.phase.startsWith('mid-run')), 'at least one signal landed mid-run');
+    assert.ok(Math.max(...figures.map((f) => f.exitAfterSignalMs)) < 35_000, 'exit within the 30 s clean-up deadline');
   });
 });

@@ -11,9 +11,10 @@ import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, project, runKeelhaul } from '../helpers/keelhaul.js';
+import { ROOT, api, project, runKeelhaul } from '../helpers/keelhaul.js';
 import {
-  BASELINE, NOTHING, PRIVATE_SOCKET, SLEEPER_STEPS, createForeign, leftovers, missingForeign, remote, removeForeign, runIdOf, sleeperFeature, type Foreign,
+  BASELINE, NOTHING, PRIVATE_SOCKET, SLEEPER_STEPS, bystander, createForeign, labelGone, leftovers, missingForeign, processesGone, processesOfRun, remote, removeForeign,
+  sleeperFeature, testRunId, type Foreign,
 } from './reliability-helpers.js';
 
 const hardening = join(ROOT, 'features', 'hardening');
@@ -86,16 +87,39 @@ describe('remote TLS target (private dockerd with --tlsverify)', () => {
     });
   }
 
-  test('private engine: after SIGKILL a bare `keelhaul clean` removes every run\'s leftovers and no foreign object', { timeout: 180_000 }, async () => {
+  test('TLS target: SIGKILL mid-run, the reaper reaches the target with the same TLS settings and removes the run\'s objects', { timeout: 120_000 }, async () => {
+    const runId = testRunId('tls-killed');
+    const keep = await bystander(PRIVATE_SOCKET, `rel-tls-bystander-${process.pid}`);
+    const cwd = project({ 'features/sleepers.feature': sleeperFeature(3, 20_000), 'steps/sleepers.mjs': SLEEPER_STEPS });
+    let killedAt = 0;
+    const killed = await runKeelhaul(['run', 'features', '--run-id', runId, '--require', 'steps/sleepers.mjs'], {
+      cwd, env: tlsEnv(certs), timeoutMs: 110_000,
+      onOutput: { match: /sleepers: \S+ container \w+ started/, then: (child) => { killedAt = Date.now(); child.kill('SIGKILL'); } },
+    });
+    assert.equal(killed.signal, 'SIGKILL', killed.stderr);
+    const { left, afterMs } = await labelGone(PRIVATE_SOCKET, runId, 15_000);
+    assert.deepEqual(left, NOTHING, `nothing labelled ${runId} ${afterMs} ms after keelhaul's death`);
+    assert.ok(Date.now() - killedAt <= 12_000, 'within 10 s of the SIGKILL (and the listing)');
+    assert.deepEqual(await processesGone(runId, 10_000), [], 'the reaper has exited');
+    assert.equal((await api(PRIVATE_SOCKET, `/containers/${keep}/json`)).status, 200, 'the unlabelled container is untouched');
+    await api(PRIVATE_SOCKET, `/containers/${keep}?force=1`, 'DELETE');
+  });
+
+  test('private engine: after SIGKILL of keelhaul and its reaper (a machine that died) a bare `keelhaul clean` removes every run\'s leftovers and no foreign object', { timeout: 180_000 }, async () => {
     let foreign: Foreign | undefined;
     try {
       foreign = await createForeign(PRIVATE_SOCKET, `rel-tls-${process.pid}`);
       const cwd = project({ 'features/sleepers.feature': sleeperFeature(3, 20_000), 'steps/sleepers.mjs': SLEEPER_STEPS });
-      const killed = await runKeelhaul(['run', 'features', '--target', PRIVATE_SOCKET, '--require', 'steps/sleepers.mjs'], {
-        cwd, timeoutMs: 110_000, onOutput: { match: /sleepers: \S+ container \w+ started/, then: (child) => child.kill('SIGKILL') },
+      const dead = testRunId('tls-dead');
+      const killAll = (child: { kill: (s: NodeJS.Signals) => boolean }) => {
+        for (const p of processesOfRun(dead).filter((x) => /reaper/.test(x.cmd))) process.kill(p.pid, 'SIGKILL');
+        child.kill('SIGKILL');
+      };
+      const killed = await runKeelhaul(['run', 'features', '--target', PRIVATE_SOCKET, '--run-id', dead, '--require', 'steps/sleepers.mjs'], {
+        cwd, timeoutMs: 110_000, onOutput: { match: /sleepers: \S+ container \w+ started/, then: killAll },
       });
       assert.equal(killed.signal, 'SIGKILL');
-      const dead = runIdOf(killed)!;
+      assert.deepEqual(await processesGone(dead, 5_000), []);
       const left = await leftovers(PRIVATE_SOCKET, dead);
       assert.ok(left.containers.length + left.networks.length + left.volumes.length > 0, 'SIGKILL leaves labelled objects');
       const cleaned = await runKeelhaul(['clean'], { cwd, env: { DOCKER_HOST: PRIVATE_SOCKET } });

@@ -1,0 +1,202 @@
+// The keelhaul command line: a thin layer that parses flags, calls run/, and owns the process's
+// exit. Bad input gets one line and its documented exit code; a stack trace only with --verbose
+// or DEBUG. Loaded by cli/main.ts once the signal handlers are armed.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
+import { EXIT } from '../judges/outcome.js';
+import { DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
+import { packageRoot } from '../run/paths.js';
+
+const verbose = () => process.argv.includes('--verbose') || Boolean(process.env.DEBUG);
+
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 3600) throw new InvalidArgumentError('must be a whole number of seconds from 1 to 3600');
+  return n;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 64) throw new InvalidArgumentError('must be a whole number from 0 to 64');
+  return n;
+}
+
+/** Timeouts: at least 1 ms, at most a day (node's timers misfire past 2^31-1 ms, firing at once). */
+const MAX_TIMEOUT_MS = 86_400_000;
+const MILLISECONDS = `must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (a day)`;
+
+function isMilliseconds(value: string): boolean {
+  const n = Number(value);
+  return /^\s*\d+\s*$/.test(value) && Number.isInteger(n) && n >= 1 && n <= MAX_TIMEOUT_MS;
+}
+
+function milliseconds(value: string): number {
+  if (!isMilliseconds(value)) throw new InvalidArgumentError(MILLISECONDS);
+  return Number(value);
+}
+
+/** Environment settings read deep inside (adapters/platform/docker-client.ts): bad values are bad input here, not ignored. */
+function checkEnvironment(): void {
+  const callTimeout = process.env.KEELHAUL_CALL_TIMEOUT_MS;
+  if (callTimeout !== undefined && callTimeout !== '' && !isMilliseconds(callTimeout)) {
+    throw new UsageError(`KEELHAUL_CALL_TIMEOUT_MS: "${callTimeout}" ${MILLISECONDS}`);
+  }
+}
+
+function runIdOption(value: string): string {
+  // A label value and a file-name component: letters, digits, '.', '_', '-'.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value)) throw new InvalidArgumentError('must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit');
+  return value;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function version(): string {
+  return JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')).version;
+}
+
+export function buildProgram(exit: (code: number) => void): Command {
+  const program = new Command('keelhaul')
+    .description('Gherkin-driven security and conformance tests for Docker-API container platforms')
+    .version(version())
+    .option('--verbose', 'show stack traces for errors')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`keelhaul: ${text.replace(/^error: /, '').trim()}\n`) })
+    .showSuggestionAfterError(true)
+    .hook('preAction', checkEnvironment);
+
+  program.command('run')
+    .description('run scenarios against a platform (default: the shipped features)')
+    .argument('[paths...]', 'feature files or folders')
+    .option('--target <url>', 'platform API: unix:///path, tcp://host:port, https://host:port (default: DOCKER_HOST, then the local socket)', collect, [])
+    .option('--profile <name|file>', 'auto, docker, podman, triton, or a profile file', 'auto')
+    .option('--tags <expr>', 'cucumber tag expression selecting scenarios')
+    .option('--parallel <n>', 'worker processes', positiveInt, 0)
+    .option('--reports <dir>', 'where reports are written', 'reports')
+    .option('--image <ref>', 'probe image', DEFAULT_PROBE_IMAGE)
+    .option('--require <path>', 'extra step or support file or folder (JS or TS); repeatable', collect, [])
+    .option('--advisory', 'report everything, exit 0 unless the exit code would be 2, 4 or 5')
+    .option('--run-id <id>', 'use this run id (the keelhaul.run label) instead of a new one, e.g. to know it before the run starts', runIdOption)
+    .addOption(new Option('--container-timeout <ms>', 'upper bound on one probe container').argParser(milliseconds).default(60_000))
+    .option('--peer-target <url>', 'a second tenant (another account) of the same platform, for tenant-to-tenant scenarios')
+    .option('--peer-cert-path <dir>', 'the second tenant\'s certificate folder (as DOCKER_CERT_PATH is for the first)')
+    .addOption(new Option('--call-timeout <seconds>', 'upper bound on one API call (default: DOCKER_CLIENT_TIMEOUT, else the profile\'s, else 30)').argParser(seconds))
+    .action(async (paths: string[], opts) => {
+      const { runSuite } = await import('../run/run.js');
+      if (opts.target.length > 1) {
+        if (opts.runId) throw new UsageError('--run-id names one run: use it with one --target (each target is a run of its own)');
+        const { runAgainstTargets } = await import('../run/multi-target.js');
+        exit(await runAgainstTargets({ ...common(paths, opts), targets: opts.target }));
+        return;
+      }
+      exit(await runSuite({ ...common(paths, opts), target: opts.target[0] }));
+    });
+
+  program.command('check')
+    .description('parse features, find undefined and ambiguous steps, validate profiles; no platform needed')
+    .argument('[paths...]', 'feature files or folders')
+    .option('--require <path>', 'extra step or support file or folder; repeatable', collect, [])
+    .option('--profile <name|file>', 'also validate this profile', undefined)
+    .option('--tags <expr>', 'only these scenarios')
+    .action(async (paths: string[], opts) => {
+      const { check } = await import('../run/check.js');
+      exit(await check({ paths, requires: opts.require, profile: opts.profile, tags: opts.tags, cwd: process.cwd(), stdout: process.stdout }));
+    });
+
+  program.command('doctor')
+    .description('preflight: reach the API, negotiate the version, fingerprint, check the probe image')
+    .option('--target <url>', 'platform API (default: DOCKER_HOST, then the local socket)')
+    .option('--image <ref>', 'probe image', DEFAULT_PROBE_IMAGE)
+    .option('--profile <name|file>', 'profile to report', 'auto')
+    .action(async (opts) => {
+      const { doctor } = await import('../run/doctor.js');
+      exit(await doctor({ target: opts.target, image: opts.image, profile: opts.profile, stdout: process.stdout }));
+    });
+
+  program.command('clean')
+    .description('remove leftovers that keelhaul labelled (keelhaul.run), nothing else')
+    .option('--target <url>', 'platform API (default: DOCKER_HOST, then the local socket)')
+    .option('--run <id>', 'only this run\'s objects')
+    .action(async (opts) => {
+      const { clean } = await import('../run/clean.js');
+      exit(await clean({ target: opts.target, runId: opts.run, stdout: process.stdout }));
+    });
+
+  program.command('report')
+    .description('(re)write report.html from the last run\'s summary.json; also Allure HTML when Java is here')
+    .option('--reports <dir>', 'the reports folder of the run', 'reports')
+    .option('--allure', 'build the Allure HTML report or fail (it needs Java and allure-commandline)')
+    .option('--no-allure', 'only report.html')
+    .action(async (opts) => {
+      const { reportCommand } = await import('../run/report-command.js');
+      exit(await reportCommand({ reportsDir: opts.reports, allure: opts.allure, stdout: process.stdout }));
+    });
+
+  program.command('steps')
+    .description('the step catalogue, generated from the step definitions')
+    .addOption(new Option('--format <format>', 'output format').choices(['md', 'json']).default('md'))
+    .option('--require <path>', 'include a user\'s step files; repeatable', collect, [])
+    .action(async (opts) => {
+      const { printStepCatalogue } = await import('../run/steps-catalogue.js');
+      exit(await printStepCatalogue({ format: opts.format, requires: opts.require, cwd: process.cwd(), stdout: process.stdout }));
+    });
+
+  return program;
+}
+
+function common(paths: string[], opts: Record<string, any>) {
+  return {
+    paths, profile: opts.profile, tags: opts.tags, parallel: opts.parallel, reportsDir: opts.reports,
+    image: opts.image, requires: opts.require, advisory: Boolean(opts.advisory), containerTimeoutMs: opts.containerTimeout, runId: opts.runId,
+    callTimeoutMs: opts.callTimeout === undefined ? undefined : opts.callTimeout * 1000,
+    peerTarget: opts.peerTarget, peerCertPath: opts.peerCertPath,
+    cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr,
+  };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let exitCode: number | undefined;
+  const program = buildProgram((code) => { exitCode = code; });
+  try {
+    if (argv.length <= 2) {
+      program.outputHelp();
+      exitCode = EXIT.usage;
+    } else {
+      await program.parseAsync(argv);
+    }
+  } catch (error) {
+    exitCode = reportError(error);
+  }
+  process.exitCode = exitCode ?? EXIT.ok;
+  // cucumber and dockerode can hold sockets open; the verdict is final, so leave now.
+  await new Promise((r) => process.stdout.write('', r));
+  process.exit(process.exitCode);
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
+    return EXIT.usage; // commander already printed its one line
+  }
+  // cucumber wraps a tag expression's syntax error in a plugin error: it is bad input (exit 2).
+  const cause = (error as { cause?: unknown })?.cause;
+  if (cause instanceof Error && /^Tag expression .* could not be parsed/.test(cause.message)) {
+    const given = process.argv.find((arg, i) => process.argv[i - 1] === '--tags') ?? process.argv.find((arg) => arg.startsWith('--tags='))?.slice(7);
+    const why = /syntax error: (.*)$/.exec(oneLine(cause))?.[1] ?? oneLine(cause);
+    process.stderr.write(`keelhaul: --tags: "${given ?? ''}" is not a valid tag expression: ${why}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof KeelhaulError) {
+    process.stderr.write(`keelhaul: ${error.message}\n`);
+    if (verbose() && error.cause) process.stderr.write(`${(error.cause as Error).stack ?? error.cause}\n`);
+    return error.exitCode;
+  }
+  process.stderr.write(`keelhaul: internal error: ${oneLine(error)}${verbose() ? '' : ' (--verbose for details)'}\n`);
+  if (verbose()) process.stderr.write(`${(error as Error)?.stack ?? error}\n`);
+  return EXIT.internal;
+}
+
