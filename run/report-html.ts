@@ -425,7 +425,9 @@ function targetHtml(summary: RunSummary): Markup {
   const rows: Array<[string, unknown]> = [
     ['target', t.url], ['engine', `${t.engine} ${t.version}`], ['API version', t.apiVersion], ['operating system', t.os],
     ['host name (/info)', t.name], ['kernel', t.kernel], ['cgroup version', t.cgroupVersion],
-    ['security options', (t.securityOptions ?? []).join(', ') || 'none reported'], ['profile', summary.profile],
+    ['security options', (t.securityOptions ?? []).join(', ') || 'none reported'],
+    ['keelhaul ran', t.runner ? `${t.runner.where}: ${t.runner.detail}` : undefined],
+    ['published ports reached', t.runner?.publishedPorts?.detail], ['profile', summary.profile],
     ['run', summary.run], ['started', summary.startedAt], ['duration', seconds(summary.durationMs)],
   ];
   return h`<table border="1" class="kv">${rows.filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => h`<tr><th>${k}</th><td>${String(v)}</td></tr>`)}

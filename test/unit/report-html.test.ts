@@ -143,6 +143,15 @@ test('the command line is quoted for a shell', () => {
   assert.equal(shellQuote(['run', '--tags', 'not @slow', '--target', 'unix:///var/run/docker.sock', "it's"]), `run --tags 'not @slow' --target unix:///var/run/docker.sock 'it'\\''s'`);
 });
 
+test('the target section says where keelhaul ran and how it reached published ports (summary.json target.runner)', () => {
+  const base = summary([]);
+  const runner = { where: 'container', detail: 'in a container on the engine host, in a network namespace of its own', measured: true, publishedPorts: { via: 'helper-container', detail: 'from a helper container on the target in the host\'s network namespace' } };
+  const page = renderReport({ runs: [{ summary: { ...base, target: { ...base.target, runner } as any } }] });
+  assert.match(page, /keelhaul ran<\/th><td>container: in a container on the engine host/);
+  assert.match(page, /published ports reached<\/th><td>from a helper container on the target/);
+  assert.doesNotMatch(renderReport({ runs: [{ summary: base }] }), /keelhaul ran/);
+});
+
 test('several targets: an overview linking each target\'s own report, a part per target, one matrix across them', () => {
   const conf = (verdict: string) => scenario({ id: 'CONF-V5', tags: ['@conformance'], outcome: verdict === 'conformant' ? 'pass' : 'finding', observations: { conformance: { classification: verdict === 'conformant' ? 'conformant' : 'divergent', verdict } } });
   const a = summary([conf('conformant')]);
