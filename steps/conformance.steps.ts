@@ -14,6 +14,7 @@ import {
 } from '../judges/conformance.js';
 import { Finding } from '../judges/errors.js';
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
+import { portVantage } from '../support/port-vantage.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 type Json = Record<string, any>;
@@ -558,6 +559,8 @@ interface OptionDef {
   seen?(facts: Record<string, string>, value: string): string | undefined;
   /** Needs a running container on the default network (published ports). */
   running?: boolean;
+  /** The value to request, when the feature's value is chosen at run time (a free port of the engine's host). */
+  concrete?(value: string, w: KeelhaulWorld): Promise<string>;
   /** The engine's default for this option: a read-back equal to it means the request was dropped. */
   engineDefault?: string;
 }
@@ -650,6 +653,10 @@ const OPTIONS: Record<string, OptionDef> = {
   },
   publish: {
     running: true,
+    // "free:80": a host port that is free where the port lives (the engine's host, seen by the port
+    // vantage), not in keelhaul's own network namespace: a fixed port collides with whatever else
+    // that host runs, and a port free in keelhaul's container may be taken on the host.
+    concrete: async (v, w) => (v.split(':')[0] === 'free' ? `${await portVantage(w).freePort()}:${v.split(':')[1]}` : v),
     spec: (v) => {
       const [host, ctr] = v.split(':');
       return { exposedPorts: { [`${ctr}/tcp`]: {} }, hostConfig: { PortBindings: { [`${ctr}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: host }] } } };
@@ -740,9 +747,10 @@ When('a container is created with {string} set to {string}', doc(
   'When a container is created with "memory" set to "100m"',
   90_000,
   ((args) => (OPTIONS[String(args[0])] ? undefined : `this step judges these options: ${Object.keys(OPTIONS).join(', ')}; not "${args[0]}"`)) satisfies ArgumentCheck,
-), async function (this: KeelhaulWorld, option: string, value: string) {
+), async function (this: KeelhaulWorld, option: string, asked: string) {
   const def = OPTIONS[option];
   if (!def) throw new Error(`unknown option "${option}" (known: ${Object.keys(OPTIONS).join(', ')})`);
+  const value = def.concrete ? await def.concrete(asked, this) : asked;
   const extra = def.spec(value, this);
   const hostConfig = { ...(def.running ? {} : networkMode(this)), ...extra.hostConfig };
   const spec = { cmd: ['sh', '-c', OPTION_PROBE], env: extra.env, user: extra.user, workingDir: extra.workingDir, labels: extra.labels, exposedPorts: extra.exposedPorts, hostConfig };

@@ -67,7 +67,7 @@ Feature: Create options: read-back and an in-container look (conformance C1-C26)
     @CONF-C12
     Examples: C12
       | check | option | value |
-      | C12 | publish | 28417:80 |
+      | C12 | publish | free:80 |
 
     @CONF-C14
     Examples: C14
