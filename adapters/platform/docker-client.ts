@@ -158,11 +158,17 @@ function bounded<T = any>(signal: AbortSignal, call: (abortSignal: AbortSignal) 
   const aborted = () => (signal.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
   if (signal.aborted) return Promise.reject(aborted());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(aborted());
+    // signalFor's timer is unref'd (it outlives a call that settles), so while the call is pending
+    // something must hold the event loop: with a connection cut mid-stream nothing else may (in the
+    // preflight, before cucumber's timers exist), and node would end the process (exit 13, an
+    // unsettled top-level await) before the timeout fires.
+    const hold = setInterval(() => undefined, 60_000);
+    const settle = () => { clearInterval(hold); signal.removeEventListener('abort', onAbort); };
+    const onAbort = () => { settle(); reject(aborted()); };
     signal.addEventListener('abort', onAbort, { once: true });
     (Promise.resolve(call(signal)) as Promise<T>).then(
-      (value) => { signal.removeEventListener('abort', onAbort); resolve(value); },
-      (error) => { signal.removeEventListener('abort', onAbort); reject(error); },
+      (value) => { settle(); resolve(value); },
+      (error) => { settle(); reject(error); },
     );
   });
 }

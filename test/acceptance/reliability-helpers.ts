@@ -193,6 +193,7 @@ export async function labelGone(host: string, runId: string, timeoutMs: number):
 
 /** An unlabelled container started before a run, that the run (and its reaper) must leave alone. */
 export async function bystander(host: string, name: string): Promise<string> {
+  await ensureBusybox(host);
   const created = await api(host, `/containers/create?name=${encodeURIComponent(name)}`, 'POST', {
     Image: 'busybox:latest', Cmd: ['sleep', '900'], HostConfig: { NetworkMode: 'none' },
   });

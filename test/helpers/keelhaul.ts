@@ -111,7 +111,8 @@ export async function labelledContainers(host: string, runId?: string): Promise<
 export async function ensureBusybox(host: string): Promise<void> {
   const { status } = await api(host, '/images/busybox:latest/json');
   if (status === 200) return;
-  execFileSync('bash', [join(ROOT, 'test', 'fixtures', 'seed-busybox.sh'), host], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = host.startsWith('unix://') ? host : `unix://${host}`;
+  execFileSync('bash', [join(ROOT, 'test', 'fixtures', 'seed-busybox.sh'), url], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Start an unlabelled container that keelhaul must never touch; returns its id. */
