@@ -110,6 +110,28 @@ describe('the Triton profiles against the fixture in the matching mode', { concu
   });
 });
 
+describe('the whole default suite (without @slow) on the fixture, as a user pointing keelhaul at Triton would run it', { concurrency: 2 }, () => {
+  // Every family, not only conformance: no scenario may break (error) on sdc-docker's answers, and
+  // nothing is left. The one finding is real for what the fixture models: sdc-docker with useTls=false
+  // answers every request as the admin account ("for non-production dev/testing", sdc-docker
+  // lib/auth.js:316-317, 381-389), and HARD-19 condemns an API that answers clients without
+  // credentials. A production sdc-docker runs with useTls, where authTls refuses a client without a
+  // certificate (lib/auth.js:53-60) and HARD-19 passes; the fixture does not model TLS.
+  const whole = (url: string, profile: string) => runKeelhaul(['run', '--target', url, '--profile', profile, '--tags', 'not @slow', '--reports', 'r'], { cwd: project({}), timeoutMs: 540_000 });
+  for (const [era, profile] of [['current', 'triton'], ['preview-2015', 'triton-2015']] as const) {
+    test(`${profile} on the ${era} fixture: no error outcome, only the plain-HTTP fixture's own HARD-19 finding, nothing left`, { timeout: 600_000 }, async () => {
+      const r = await whole(era === 'current' ? current.url : preview.url, profile);
+      const broken = (r.summary?.scenarios ?? []).filter((s: any) => s.outcome === 'error' || s.outcome === 'finding').map((s: any) => `${s.id} ${s.outcome}: ${s.reason}`);
+      assert.equal(broken.length, 1, broken.join('\n') + r.stdout.slice(-3000));
+      assert.match(broken[0], /^HARD-19 finding: the API at 127\.0\.0\.1:\d+ answers clients without credentials: plain-http GET \/_ping 200/);
+      assert.equal(r.exitCode, 1, r.stdout.slice(-3000) + r.stderr);
+      assert.ok(r.summary.scenarios.length > 100, `only ${r.summary.scenarios.length} scenarios ran`);
+      assert.ok(r.summary.skipped.length > 0, 'the @billable/@disruptive scenarios are listed as skipped');
+      await noLeftovers(r);
+    });
+  }
+});
+
 describe('a shared platform: @billable and @disruptive run only when the tag expression names them', () => {
   const UNSAFE = '@CONF-R22 or @CONF-R14 or @CONF-E5 or @CONF-V1';
   const reached = (f: TritonFixture, from: number): string[] => f.requests.slice(from).map((q) => `${q.method} ${q.path}`);
