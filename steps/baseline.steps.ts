@@ -7,7 +7,7 @@ import {
 } from '../judges/capabilities.js';
 import { NAMESPACE_KINDS, isNamespaceKind, judgeNamespace, kernelHasStaticMntNet, parseNamespaceLink } from '../judges/namespaces.js';
 import type { ProbeFacts } from '../judges/probe.js';
-import { probeContainer } from './isolation.steps.js';
+import { probeContainer } from '../support/default-probe.js';
 import { doc, itemsFrom } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 

@@ -19,7 +19,7 @@ import { judgeNamespace, kernelHasStaticMntNet, parseNamespaceLink, type Namespa
 import type { ProbeReport } from '../judges/probes-isolation.js';
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
-import { probeContainer, type Probed } from './isolation.steps.js';
+import { probeContainer, type Probed } from '../support/default-probe.js';
 
 interface Context {
   world: KeelhaulWorld;

@@ -19,6 +19,7 @@ import {
 } from '../judges/probes-isolation.js';
 import { doc, listArgument, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
+import { probeContainer, type Probed } from '../support/default-probe.js';
 
 const list = listArgument;
 
@@ -29,29 +30,6 @@ const absolutePaths: ArgumentCheck = (args) => {
   const relative = paths.filter((p) => !p.startsWith('/'));
   return relative.length > 0 ? `this step judges absolute paths inside the container; not ${relative.map((p) => `"${p}"`).join(', ')}` : undefined;
 };
-
-export interface Probed {
-  report: ProbeReport;
-  mounts: MountEntry[];
-  /** The NetworkMode the probe container really ran with. */
-  networkMode: string;
-  /** The configuration it was started with: a follow-up probe (paths it did not examine) uses the same. */
-  spec: Partial<ContainerSpec>;
-}
-
-/**
- * Run the isolation probe in a container of this configuration (shared per worker between every
- * scenario asking for the identical configuration) and decode it. A probe that did not finish is an
- * error, never a verdict.
- */
-export async function probeContainer(world: KeelhaulWorld, spec: Partial<ContainerSpec> = {}): Promise<Probed> {
-  const { result, networkMode } = await probeWithNetworkFallback(world, spec);
-  if (result.timedOut) throw new Error('the probe container did not finish in time');
-  const report = parseIsolationProbe(result.stdout);
-  const missing = incompleteIsolationProbe(report);
-  if (missing) throw new Error(`${missing} (exit ${result.exitCode}; stderr: ${result.stderr.trim().slice(0, 200)})`);
-  return { report, mounts: parseMountinfo(report.mountLines), networkMode, spec };
-}
 
 interface ExaminedPaths {
   exists: Set<string>;
@@ -90,17 +68,6 @@ async function examinePaths(world: KeelhaulWorld, paths: string[], openForWritin
     exists: new Set(report.exists), mounts: parseMountinfo(report.mountLines), where: (p) => resolved[p] ?? p,
     opened: report.keyed.wopen ?? {}, by: 'a follow-up container of the same configuration',
   };
-}
-
-/**
- * Probes run without a network where the platform allows it; World.probe falls back to the
- * platform's default network where NetworkMode none is refused. The mode used is returned so a
- * follow-up container (with the option under test) differs from the baseline in that option only.
- */
-async function probeWithNetworkFallback(world: KeelhaulWorld, spec: Partial<ContainerSpec>): Promise<{ result: RunResult; networkMode: string }> {
-  const result = await world.probe(ISOLATION_PROBE, spec);
-  const asked = spec.hostConfig?.NetworkMode;
-  return { result, networkMode: asked === undefined ? world.probeNetworkMode : String(asked) };
 }
 
 function probed(world: KeelhaulWorld): Probed {

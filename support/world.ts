@@ -29,6 +29,17 @@ export function peerFor(parameters: KeelhaulParameters): PlatformClient | undefi
   return peerClient;
 }
 
+/**
+ * Typed per-family slots of one scenario (issue 15: instead of a free-form state bag). Each family
+ * declares its own slot next to its code, by declaration merging:
+ *
+ *   declare module '../support/world.js' { interface ScenarioContext { ports?: PortsContext } }
+ *
+ * and reads and writes it as `this.ctx.ports`.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface ScenarioContext {}
+
 const probeCache = new ProbeCache();
 /** Set (to the platform's words) once the platform has refused NetworkMode none in this worker. */
 let noneRefused: string | undefined;
@@ -44,7 +55,9 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
   signalled?: { outcome: 'not-applicable' | 'inconclusive'; reason: string };
   /** The scenario's @ID tag (e.g. ISO-01), or a slug of its name. */
   scenarioId = 'unnamed';
-  /** Free-form state steps pass to later steps of the same scenario (named containers, last result). */
+  /** Typed per-family state steps pass to later steps of the same scenario (see ScenarioContext). */
+  readonly ctx: ScenarioContext = {};
+  /** Free-form state: being replaced by `ctx` (issue 15); do not add keys. */
   readonly state: Record<string, any> = {};
 
   constructor(options: IWorldOptions<KeelhaulParameters>) {

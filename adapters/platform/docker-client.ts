@@ -215,6 +215,14 @@ export class PlatformRefusal extends Error {
   }
 }
 
+/**
+ * Was this error the platform refusing (an HTTP error answer, not a lost connection)? With a
+ * pattern, only when the platform's own words match it. The one way steps ask "was this refused?".
+ */
+export function isRefusal(error: unknown, pattern?: RegExp): error is PlatformRefusal {
+  return error instanceof PlatformRefusal && (pattern === undefined || pattern.test(error.rawMessage));
+}
+
 function refusalFrom(error: unknown, what: string): Error {
   const e = error as { statusCode?: number; json?: { message?: string }; reason?: string; message?: string };
   if (typeof e?.statusCode === 'number') {
