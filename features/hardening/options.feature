@@ -13,29 +13,8 @@ Feature: Dangerous options requested through the API are rejected or neutralised
   with several requests gets one ID per request (HARD-02-SYS-ADMIN, HARD-03-ROOT...) and keeps the
   row's ID as a second tag, so `--tags @HARD-02` still selects the whole row.
 
-  Deviations from the catalogue (attacks.md 8.2), learned on real engines:
-  - A refusal at start counts as rejected, with the stage and raw message recorded: on hosts whose
-    daemon lacks some capabilities, Docker accepts `Privileged: true` at create and the runtime fails
-    at start ("unable to apply caps"); the container never runs, which is what matters here.
-  - HARD-03 mounts the engine's socket with `Mounts` rather than `Binds`: a `Binds` source that does
-    not exist makes Docker create a directory on the host. The other sensitive host paths (/dev,
-    /sys, /boot, /lib, /usr, /var/lib/docker, /run, /root, /home) are asked for read-only through
-    `Mounts` too; a path the host does not have is not applicable, not "rejected". HARD-03-VOLUME
-    asks for a named volume of the local driver with type=none,o=bind,device=/etc, the route that
-    policies checking only Binds miss (the volume is labelled and removed when the scenario ends).
-  - HARD-08 passes in /dev/fuse (harmless to open, present on most hosts) rather than a disk: on
-    sandboxed hosts even the host's root cannot open its disk, which would look like neutralisation.
-  - HARD-06: where a container started with no options already shares the host's user namespace
-    (no remapping) or cgroup namespace (cgroup v1), asking for it changes nothing visible: that is
-    inconclusive here, and reported by ISO-02. With user-namespace remapping it is judged.
-  - HARD-10 never asks for kernel.core_pattern: a platform that honoured it would write the host's
-    core_pattern. It asks for vm.swappiness (not namespaced) set to its current value, so even a
-    platform that honours it changes nothing. Refused is a pass; accepted is inconclusive, because
-    whether it reached the host cannot be seen without changing the host. (Docker 20.10 accepts it
-    at create; runc refuses it at start: "not in a separate kernel namespace".)
-  - HARD-11 separates the OOM-kill opt-out from the OOM score, which fail differently.
-  - HARD-12 asks for a read-only bind of / with rshared propagation; Docker refuses it unless the
-    host's / is itself a shared mount.
+  How each option is asked for and judged, and where keelhaul departs from the catalogue
+  (attacks.md 8.2): docs/hardening.md.
 
   @HARD-01
   Scenario: Privileged mode is rejected or neutralised
