@@ -1,6 +1,6 @@
 // The default probe: the isolation probe (judges/probes-isolation.ts) run in a container of a given
 // configuration, decoded. One home for it: isolation, hardening and baseline steps all judge from it.
-import type { ContainerSpec, RunResult } from '../adapters/platform/docker-client.js';
+import type { ContainerSpec } from '../adapters/platform/docker-client.js';
 import { parseMountinfo, type MountEntry } from '../judges/mountinfo.js';
 import { ISOLATION_PROBE, incompleteIsolationProbe, parseIsolationProbe, type ProbeReport } from '../judges/probes-isolation.js';
 import type { KeelhaulWorld } from './world.js';
@@ -20,21 +20,13 @@ export interface Probed {
  * error, never a verdict.
  */
 export async function probeContainer(world: KeelhaulWorld, spec: Partial<ContainerSpec> = {}): Promise<Probed> {
-  const { result, networkMode } = await probeWithNetworkFallback(world, spec);
+  const result = await world.probe(ISOLATION_PROBE, spec);
   if (result.timedOut) throw new Error('the probe container did not finish in time');
   const report = parseIsolationProbe(result.stdout);
   const missing = incompleteIsolationProbe(report);
   if (missing) throw new Error(`${missing} (exit ${result.exitCode}; stderr: ${result.stderr.trim().slice(0, 200)})`);
-  return { report, mounts: parseMountinfo(report.mountLines), networkMode, spec };
-}
-
-/**
- * Probes run without a network where the platform allows it; World.probe falls back to the
- * platform's default network where NetworkMode none is refused. The mode used is returned so a
- * follow-up container (with the option under test) differs from the baseline in that option only.
- */
-async function probeWithNetworkFallback(world: KeelhaulWorld, spec: Partial<ContainerSpec>): Promise<{ result: RunResult; networkMode: string }> {
-  const result = await world.probe(ISOLATION_PROBE, spec);
+  // The mode World.probe used (support/network-policy.ts: 'none', or 'default' where the platform
+  // refuses it), so a follow-up container with the option under test differs in that option only.
   const asked = spec.hostConfig?.NetworkMode;
-  return { result, networkMode: asked === undefined ? world.probeNetworkMode : String(asked) };
+  return { report, mounts: parseMountinfo(report.mountLines), networkMode: asked === undefined ? world.probeNetworkMode : String(asked), spec };
 }

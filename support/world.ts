@@ -2,12 +2,14 @@
 // scenario's resource tracker and abort signal, and what the scenario observed.
 // Steps talk to the platform only through the World, never to dockerode or execa.
 import { World, setWorldConstructor, type IWorldOptions } from '@cucumber/cucumber';
-import { PlatformClient, PlatformRefusal, configureCallTimeouts, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
+import { PlatformClient, configureCallTimeouts, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
 import { resolveConnection, resolvePeerConnection } from '../adapters/platform/connection.js';
-import { OutcomeSignal } from '../judges/errors.js';
+import { Finding, OutcomeSignal } from '../judges/errors.js';
+import type { Verdict } from '../judges/verdict.js';
 import type { KeelhaulParameters } from './parameters.js';
 import { ResourceTracker } from './resource-tracker.js';
 import { ProbeCache } from './probe-cache.js';
+import { learnNoneRefusal, noNetworkHostConfig, probeNetworkMode, type ProbeNetworkMode } from './network-policy.js';
 
 let workerClient: PlatformClient | undefined;
 
@@ -41,8 +43,6 @@ export function peerFor(parameters: KeelhaulParameters): PlatformClient | undefi
 export interface ScenarioContext {}
 
 const probeCache = new ProbeCache();
-/** Set (to the platform's words) once the platform has refused NetworkMode none in this worker. */
-let noneRefused: string | undefined;
 
 export class KeelhaulWorld extends World<KeelhaulParameters> {
   readonly resources = new ResourceTracker();
@@ -149,34 +149,44 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
    */
   async probe(script: string, spec: Partial<ContainerSpec> = {}): Promise<RunResult> {
     const askedForNetwork = spec.hostConfig !== undefined && 'NetworkMode' in spec.hostConfig;
-    const networkMode = askedForNetwork ? spec.hostConfig!.NetworkMode : this.probeNetworkMode;
-    const hostConfig = networkMode === 'default' ? { ...spec.hostConfig } : { ...spec.hostConfig, NetworkMode: networkMode };
+    const hostConfig = askedForNetwork ? { ...spec.hostConfig } : { ...spec.hostConfig, ...noNetworkHostConfig(this.probeNetworkMode) };
     const full = { image: this.image, cmd: ['sh', '-c', script], ...spec, hostConfig };
     try {
       return await probeCache.get(full, () => this.runContainer(full));
     } catch (error) {
-      // Some platforms (Triton) refuse NetworkMode none. A probe that did not ask for a network then
-      // runs on the platform's default network, for the rest of this worker's scenarios too, and
+      // A probe that did not ask for a network runs on the platform's default network where NetworkMode
+      // none is refused (support/network-policy.ts), for the rest of this worker's scenarios too, and
       // says so, so that the refusal is never mistaken for a verdict on the option under test.
-      const refusedNone = error instanceof PlatformRefusal && /network/i.test(error.rawMessage) && /none/i.test(error.rawMessage);
-      if (askedForNetwork || networkMode !== 'none' || !refusedNone) throw error;
-      noneRefused = (error as PlatformRefusal).rawMessage;
+      if (askedForNetwork || hostConfig.NetworkMode !== 'none' || !learnNoneRefusal(this.platform, error)) throw error;
       return this.probe(script, spec);
     }
   }
 
   /**
    * The network mode probes use when they ask for none in particular: 'none', or 'default' (the
-   * platform's own, leave NetworkMode unset) once the platform has refused 'none'.
+   * platform's own, leave NetworkMode unset) where the platform refuses 'none' (support/network-policy.ts).
    */
-  get probeNetworkMode(): 'none' | 'default' {
-    if (this.profile.semantics?.noneNetwork === false) {
-      // The profile says so (Triton: sdc-docker lib/validate.js:247): no refused create to learn it from.
-      this.observe('probeNetwork', `profile ${this.profile.name}: the platform refuses NetworkMode none; probes use its default network`);
-      return 'default';
+  get probeNetworkMode(): ProbeNetworkMode {
+    const { mode, note } = probeNetworkMode(this.platform, this.profile);
+    if (note) this.observe('probeNetwork', note);
+    return mode;
+  }
+
+  /**
+   * Act on a judge's verdict (judges/verdict.ts): record its observations, then pass, record the
+   * exposure, or end the scenario as a finding, not-applicable, inconclusive or an error.
+   */
+  settle(verdict: Verdict): void {
+    for (const [key, value] of Object.entries(verdict.observations ?? {})) this.observe(key, value);
+    const why = verdict.why ?? '';
+    switch (verdict.outcome) {
+      case 'pass': return;
+      case 'exposure': this.expose(why); return;
+      case 'finding': throw new Finding(why);
+      case 'not-applicable': this.notApplicable(why);
+      case 'inconclusive': this.inconclusive(why);
+      case 'error': throw new Error(why);
     }
-    if (noneRefused) this.observe('probeNetwork', `the platform refused NetworkMode none (${noneRefused}); probes use its default network`);
-    return noneRefused ? 'default' : 'none';
   }
 }
 

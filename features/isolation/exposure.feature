@@ -4,15 +4,7 @@ Feature: What a default container can do or learn, judged against the profile
   scenarios report what a container started with no options can do or learn, and fail only where
   the platform's profile promises better.
 
-  Deviations from the catalogue (attacks.md 8.1):
-  - ISO-16: NET_RAW is one of Docker's default capabilities, so working raw sockets are recorded as
-    an exposure under the docker profile; they are a finding only when the profile's default set
-    excludes NET_RAW (podman's does, and there ping must fail).
-  - ISO-17: observations only, never a failure.
-  - ISO-18: a default container's no_new_privs is a finding only under a profile with
-    `promises.noNewPrivileges: true`; but a container that asks for no-new-privileges must always
-    get it: the runtime can drop it while `inspect` still shows the request. A platform that refuses
-    the option outright makes the scenario not applicable; accepting and ignoring it is a finding.
+  How keelhaul checks this, and where it differs from the catalogue: docs/isolation.md.
 
   @ISO-16
   Scenario: Raw sockets are available only where the profile allows them

@@ -6,29 +6,7 @@ Feature: The host stays out of reach
   inside the container: /proc/self/mountinfo for mounts and their flags, and attempts that change
   nothing even when they succeed.
 
-  Deviations from the catalogue (attacks.md 8.1):
-  - ISO-08: busybox `test -w` is always true for root, so writability comes from the mount flags and
-    from opening core_pattern for append in a subshell, which writes nothing. Paths the kernel does
-    not have (e.g. /proc/sysrq-trigger without CONFIG_MAGIC_SYSRQ) are reported as absent, not passed
-    as read-only. On cgroup v1 Docker mounts a writable tmpfs at /sys/fs/cgroup; what matters is the
-    cgroup controller mounts. Under user-namespace remapping they are mounted read-write but their
-    files belong to the host's root, so a read-write cgroup mount passes when opening its cgroup.procs
-    for writing (which writes nothing) is refused.
-  - ISO-09: on this kernel /proc/kcore and /proc/sched_debug do not exist; a path is judged only where
-    it exists. /proc/interrupts is masked only by newer engine releases: reported, not failed.
-  - ISO-10: the mount probe asks for a filesystem type that does not exist: the kernel checks the
-    permission first, so "permission denied" proves the refusal and "no such device" proves the mount
-    would have been allowed, without mounting anything. `nsenter` joins the shell's own uts namespace,
-    and `hostname` is set to its current value (skipped if the uts namespace is the host's).
-    Creating a user namespace is judged separately in ISO-11, because Podman's documented default
-    seccomp profile allows it.
-  - ISO-11: a finding unless the profile declares `promises.blocksUserNamespaceCreation: false`
-    (podman), where it is recorded as an exposure.
-  - ISO-07: device nodes are made for the disk behind the engine's own file binds (read from
-    mountinfo), a loop device (7:0) and /dev/fuse (10:229), and each is opened read-only without
-    reading. The catalogue's 8:0 often has no device behind it, and some sandboxed hosts refuse even
-    their own root to open the disk, so more than one node is needed to prove what the device cgroup
-    allows.
+  How keelhaul checks this, and where it differs from the catalogue: docs/isolation.md.
 
   Background:
     Given a container started with no options

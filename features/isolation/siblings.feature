@@ -4,10 +4,7 @@ Feature: Containers are isolated from each other
   processes or files, or signal each other. The first container leaves a marker in its command line
   and in a file; the second looks for it from the inside.
 
-  Deviations from the catalogue (attacks.md 8.1): ISO-05 does not guess pids over a range; the
-  second container can only address processes it can see, so it sends `kill -0` (which delivers
-  nothing) to the first container's processes only when it finds them. ISO-04 looks for files through
-  the second container's own filesystem and through /proc/<pid>/root, not across the host disk.
+  How keelhaul checks this, and where it differs from the catalogue: docs/isolation.md.
 
   @ISO-03
   Scenario: Sibling containers do not share namespaces

@@ -1,0 +1,21 @@
+// What a pure judge decides about one step: the outcome, why, and what to record. Steps hand it to
+// World.settle, which records the observations first and then acts on the outcome, so the rule can be
+// unit-tested on recorded probe output without an engine.
+
+export interface Verdict {
+  /** pass; exposure (passed only because the profile accepts it); the scenario's other endings; error: the check broke. */
+  outcome: 'pass' | 'exposure' | 'finding' | 'not-applicable' | 'inconclusive' | 'error';
+  /** The reason (or, for an exposure, what is exposed). */
+  why?: string;
+  /** For summary.json, recorded whatever the outcome. */
+  observations?: Record<string, unknown>;
+}
+
+export function pass(observations?: Record<string, unknown>): Verdict {
+  return { outcome: 'pass', observations };
+}
+
+/** `outcome` with `why` when `condition` holds, else a pass; the observations either way. */
+export function verdictIf(condition: unknown, outcome: Verdict['outcome'], why: string, observations?: Record<string, unknown>): Verdict {
+  return condition ? { outcome, why, observations } : pass(observations);
+}
