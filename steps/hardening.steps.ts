@@ -31,14 +31,13 @@ interface Outcome {
 
 interface HardeningSlot {
   outcome?: Outcome;
-  info?: any;
-  version?: any;
   bindings?: Array<{ HostIp?: string; HostPort?: string }>;
 }
 declare module '../support/world.js' {
   interface ScenarioContext { hardening?: HardeningSlot }
 }
 const slot = (world: KeelhaulWorld): HardeningSlot => (world.ctx.hardening ??= {});
+const daemon = (world: KeelhaulWorld) => (world.ctx.daemon ??= {});
 
 function record(world: KeelhaulWorld, outcome: Outcome, probes?: Record<string, unknown>): void {
   slot(world).outcome = outcome;
@@ -177,15 +176,15 @@ When('the daemon\'s posture is read from {string} and {string}', doc(
   'Reads GET /info and GET /version as any API client can.',
   'When the daemon\'s posture is read from "/info" and "/version"',
 ), async function (this: KeelhaulWorld, infoPath: string, versionPath: string) {
-  slot(this).info = await getJson(this, infoPath);
-  slot(this).version = await getJson(this, versionPath);
+  daemon(this).info = await getJson(this, infoPath);
+  daemon(this).version = await getJson(this, versionPath);
 });
 
 Then('its security options and warnings are reported, and fail only where the profile promises more', doc(
   'Records SecurityOptions (seccomp, AppArmor/SELinux, userns/rootless, no-new-privileges), live restore, logging driver, authorization plugins, experimental build, insecure registries, storage driver, debug mode, Swarm state and daemon warnings. A finding when the profile promises seccomp or user namespaces and the daemon does not report them, when seccomp is unconfined, or when a multi-tenant platform warns of a plain-TCP API; otherwise a warning is an exposure.',
   'Then its security options and warnings are reported, and fail only where the profile promises more',
 ), function (this: KeelhaulWorld) {
-  const { posture, findings, exposures, note } = judgePosture(slot(this).info, this.profile);
+  const { posture, findings, exposures, note } = judgePosture(daemon(this).info, this.profile);
   this.observe('posture', posture);
   for (const what of exposures) this.expose(what);
   if (note) this.observe('securityOptionsNote', note);
@@ -208,10 +207,10 @@ Then('the engine and runtime versions are compared with known container-escape C
   'Compares the engine, containerd and runc versions from /version with a small table of container-escape CVEs (judges/cve-table.ts; CVE-2024-41110 only where /info lists an authorization plugin). A finding when an upstream version is below the fix; a distribution build (e.g. Debian\'s +deb12u1) whose backports are unknown is reported, not failed; inconclusive when no version is reported.',
   'Then the engine and runtime versions are compared with known container-escape CVEs',
 ), function (this: KeelhaulWorld) {
-  const components = componentsFromVersion(slot(this).version);
+  const components = componentsFromVersion(daemon(this).version);
   this.observe('components', components);
   if (components.length === 0) this.inconclusive('the platform reports no engine or runtime versions in /version');
-  const plugins = slot(this).info?.Plugins?.Authorization;
+  const plugins = daemon(this).info?.Plugins?.Authorization;
   const authorizationPlugins: string[] = Array.isArray(plugins) ? plugins.map(String) : [];
   const results = evaluateCves(components, undefined, { authorizationPlugins });
   this.observe('cves', results);
@@ -226,7 +225,7 @@ Then('the kernel release is compared with known container-escape kernel CVEs', d
   'Compares the kernel release from /info (KernelVersion; containers share the host\'s kernel) with a table of container-escape kernel CVEs (judges/kernel-cve-table.ts: Dirty Pipe, CVE-2022-0185, CVE-2022-0492, CVE-2023-0386, CVE-2024-1086). A finding when an upstream release is below the fix of its stable branch; inconclusive, with the reason, when a distribution kernel (Debian 6.1.0-18-amd64, Ubuntu -generic, RHEL .el9) is below an upstream fix, because its number hides the backports; inconclusive when no release is reported.',
   'Then the kernel release is compared with known container-escape kernel CVEs',
 ), function (this: KeelhaulWorld) {
-  const release = String(slot(this).info?.KernelVersion ?? slot(this).version?.KernelVersion ?? '').trim();
+  const release = String(daemon(this).info?.KernelVersion ?? daemon(this).version?.KernelVersion ?? '').trim();
   if (!release) this.inconclusive('the platform reports no kernel release in /info or /version');
   this.observe('kernel', release);
   const results = evaluateKernelCves(release);

@@ -170,10 +170,10 @@ export async function imageEnvNames(world: KeelhaulWorld): Promise<string[]> {
 
 /**
  * ISO-24: the LSM the daemon lists in /info SecurityOptions, read by the hardening family's
- * "When the daemon's posture is read from ..." step (its `info`); not applicable where it lists none.
+ * "When the daemon's posture is read from ..." step (world.ctx.daemon.info); not applicable where it lists none.
  */
 export function listedLsmOf(world: KeelhaulWorld): 'apparmor' | 'selinux' {
-  const info = (world.state as { info?: { SecurityOptions?: unknown } }).info;
+  const info = world.ctx.daemon?.info;
   if (!info) throw new Error('start the scenario with "When the daemon\'s posture is read from "/info" and "/version""');
   const options: string[] = Array.isArray(info.SecurityOptions) ? info.SecurityOptions.map(String) : [];
   const lsm = listedLsm(options);

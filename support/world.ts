@@ -40,7 +40,13 @@ export function peerFor(parameters: KeelhaulParameters): PlatformClient | undefi
  * and reads and writes it as `this.ctx.ports`.
  */
 // eslint-disable-next-line @typescript-eslint/no-empty-interface
-export interface ScenarioContext {}
+export interface ScenarioContext {
+  /** GET /info and GET /version as this scenario read them (shared: posture, LSM, resource families). */
+  daemon?: { info?: DaemonInfo; version?: DaemonInfo };
+}
+
+/** A daemon's /info or /version answer: free-form JSON whose fields differ per platform. */
+export type DaemonInfo = Record<string, any>;
 
 const probeCache = new ProbeCache();
 
