@@ -140,6 +140,8 @@ export interface PlatformCall {
  * One dockerode call: bounded (the timeout, the scenario's signal, the creation gate), its failure
  * translated (PlatformTimeout, PlatformError, PlatformRefusal naming `what`).
  */
+export function platformCall<T>(call: PlatformCall & { doneDespite?: undefined }, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T>;
+export function platformCall<T>(call: PlatformCall, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T | undefined>;
 export async function platformCall<T>(call: PlatformCall, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   const signal = call.timeoutMs === undefined && call.signal ? call.signal : signalFor(call.timeoutMs ?? callTimeouts.callMs, call.signal);
   try {

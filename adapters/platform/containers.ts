@@ -79,7 +79,7 @@ export async function createContainer(ctx: EngineContext, spec: ContainerSpec, l
       return container.id;
     },
   );
-  return id!;
+  return id;
 }
 
 export async function startContainer(ctx: EngineContext, id: string, signal?: AbortSignal): Promise<void> {
@@ -170,11 +170,10 @@ export async function runToCompletion(ctx: EngineContext, spec: ContainerSpec, l
 export async function exec(ctx: EngineContext, id: string, cmd: string[], options: ExecOptions = {}): Promise<ProcessResult & { timedOut: boolean }> {
   const url = ctx.endpoint.url;
   const abortSignal = signalFor(options.timeoutMs ?? currentCallTimeouts().callMs, options.signal);
-  const created = await platformCall({ what: 'create exec', url, signal: abortSignal }, () => ctx.engine().getContainer(id).exec({
+  const execution = await platformCall({ what: 'create exec', url, signal: abortSignal }, () => ctx.engine().getContainer(id).exec({
     Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false, User: options.user, Privileged: options.privileged,
     abortSignal,
   }));
-  const execution = created!;
   let stream: Readable;
   try {
     // Not dockerode's exec.start({hijack}): docker-modem only takes the stream from Node's

@@ -22,7 +22,7 @@ interface PullEvent {
 export async function pullImage(ctx: EngineContext, ref: string, timeoutMs: number): Promise<void> {
   const stream = await platformCall({ what: `pull ${ref}`, url: ctx.endpoint.url, timeoutMs }, (abortSignal) => ctx.engine().pull(ref, { abortSignal }));
   const output = await new Promise<unknown[]>((resolve, reject) => {
-    ctx.engine().modem.followProgress(stream!, (error, result) => (error ? reject(error) : resolve(result ?? [])));
+    ctx.engine().modem.followProgress(stream, (error, result) => (error ? reject(error) : resolve(result ?? [])));
   });
   const inBand = (output as Array<PullEvent | null | undefined>).find((event) => event?.error || event?.errorDetail);
   if (inBand) throw new Error(`pull ${ref}: ${inBand.error ?? inBand.errorDetail?.message}`);

@@ -9,7 +9,7 @@ export async function createNetwork(ctx: EngineContext, name: string, labels: Re
     { what: 'create network', url: ctx.endpoint.url, timeoutMs: currentCallTimeouts().callMs, creates: 'networks' },
     (abortSignal) => ctx.engine().createNetwork({ Name: name, Labels: labels, ...options, abortSignal }),
   );
-  return network!.id;
+  return network.id;
 }
 
 export async function removeNetwork(ctx: EngineContext, id: string): Promise<void> {
