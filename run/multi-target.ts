@@ -14,6 +14,7 @@ import { packageRoot } from './paths.js';
 import { prepareReportsDir, type RunOptions } from './run.js';
 import { resolveProfileOption, loadProfileFile } from './profiles.js';
 import type { RunSummary } from './summary.js';
+import { claimInterrupts, exitCodeOnSignal } from '../support/signals.js';
 
 export interface MultiTargetOptions extends Omit<RunOptions, 'target'> {
   targets: string[];
@@ -68,22 +69,15 @@ export async function runAgainstTargets(options: MultiTargetOptions): Promise<nu
   });
 
   const bin = join(packageRoot(), 'dist', 'cli', 'main.js');
-  let interrupted: NodeJS.Signals | undefined;
   let current: ReturnType<typeof spawn> | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    interrupted ??= signal;
-    current?.kill(signal); // the child sweeps its own run and exits 130/143
-  };
-  const OWNER = Symbol.for('keelhaul.interrupt-owner');
-  (globalThis as Record<symbol, unknown>)[OWNER] = 'multi-target';
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // Every signal is passed on: the child sweeps its own run and exits 130/143 (support/signals.ts).
+  const signals = claimInterrupts('multi-target', (signal) => { current?.kill(signal); });
 
   const codes: number[] = [];
   const runs: Array<{ summary: RunSummary; reportsDir: string }> = [];
   try {
     for (const [i, { target, dir }] of plan.entries()) {
-      if (interrupted) break;
+      if (signals.interruptedBy) break;
       log(`keelhaul: target ${i + 1}/${plan.length}: ${target} (reports in ${dir})`);
       const code = await new Promise<number>((resolvePromise) => {
         const child = spawn(process.execPath, [bin, ...childArgs(options, target, dir)], {
@@ -118,9 +112,7 @@ export async function runAgainstTargets(options: MultiTargetOptions): Promise<nu
       if (code === EXIT.usage) break;
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    (globalThis as Record<symbol, unknown>)[OWNER] = undefined;
+    signals.release();
   }
 
   if (runs.length > 0 && writeMatrixIfAny(reportsDir, runs)) log(`keelhaul: divergence matrix for ${runs.length} target(s): ${join(reportsDir, 'divergence-matrix.html')}`);
@@ -130,7 +122,7 @@ export async function runAgainstTargets(options: MultiTargetOptions): Promise<nu
     command: process.argv.slice(2),
   }, log) : undefined;
   if (report) log(`keelhaul: report of ${runs.length} target(s): ${report}`);
-  const worst = interrupted === 'SIGINT' ? EXIT.sigint : interrupted === 'SIGTERM' ? EXIT.sigterm : worstExitCode(codes);
+  const worst = signals.interruptedBy ? exitCodeOnSignal(signals.interruptedBy) : worstExitCode(codes);
   options.stdout.write(`keelhaul: ${plan.length} target(s): ${plan.map((p, i) => `${p.target} exit ${codes[i] ?? 'not run'}`).join(', ')}; overall exit ${worst}\n`);
   return worst;
 }

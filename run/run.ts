@@ -24,6 +24,7 @@ import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
 import { locateRunner } from './runner.js';
 import { startReaper, type Reaper } from './reaper.js';
+import { claimInterrupts, exitCodeOnSignal, markInterruptedForChildren, type InterruptSignal } from '../support/signals.js';
 
 export interface RunOptions {
   paths: string[];
@@ -227,7 +228,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped, runner };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
-    const exitCode = signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm;
+    const exitCode = exitCodeOnSignal(signal);
     const summary = buildSummary(summaryBase, tracker, exitCode);
     writeSummary(summary, reportsDir);
     writeReportHtmlOrWarn(reportsDir, { runs: [{ summary }] }, log);
@@ -318,7 +319,7 @@ interface InterruptHandler {
   client?: PlatformClient;
   connecting?: Promise<ConnectedPlatform>;
   reaper?: Reaper;
-  finish?: (signal: NodeJS.Signals) => number;
+  finish?: (signal: InterruptSignal) => number;
   /** Set once a signal is being handled: never resolves (the handler exits the process). */
   exiting?: Promise<never>;
   /** Resolves at once, or never once interrupted: the run starts nothing new after a signal. */
@@ -329,17 +330,16 @@ interface InterruptHandler {
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function installInterruptHandlers(runId: string, log: (l: string) => void): InterruptHandler {
-  let handling = false;
   const state: InterruptHandler = { disarm, unlessInterrupted: async () => { if (state.exiting) await state.exiting; } };
-  const codeFor = (signal: NodeJS.Signals) => (signal === 'SIGINT' ? EXIT.sigint : EXIT.sigterm);
-  const handler = (signal: NodeJS.Signals) => {
-    if (handling) process.exit(codeFor(signal));
-    handling = true;
+  const codeFor = exitCodeOnSignal;
+  // The signals are this run's from here (support/signals.ts): the CLI's early exit stands aside.
+  const claim = claimInterrupts(`run ${runId}`, (signal, first) => {
+    if (!first) process.exit(codeFor(signal));
     state.exiting = new Promise<never>(() => undefined);
     closeCreationGate();
     // A worker cucumber forks from now on (the signal came while the run was starting) inherits this
     // and leaves before it creates anything (support/hooks.ts).
-    process.env.KEELHAUL_STOPPING = signal;
+    markInterruptedForChildren(signal);
     // From here the one job is the clean-up: cucumber's coordinator handing work to a worker that has
     // just left (EPIPE, ERR_IPC_CHANNEL_CLOSED, with no listener of its own) must not end it.
     process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
@@ -384,21 +384,14 @@ function installInterruptHandlers(runId: string, log: (l: string) => void): Inte
       clearTimeout(deadline);
       process.exit(code);
     })();
-  };
+  });
   function disarm() {
-    if (handling) return;
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-    (globalThis as Record<symbol, unknown>)[INTERRUPT_OWNER] = undefined;
+    // Once a signal is being handled, the handler keeps the signals (a second one exits at once).
+    if (claim.interruptedBy) return;
+    claim.release();
   }
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  // The CLI's early handler (a signal before any command owns the exit) stands aside while this is armed.
-  (globalThis as Record<symbol, unknown>)[INTERRUPT_OWNER] = runId;
   return state;
 }
-
-const INTERRUPT_OWNER = Symbol.for('keelhaul.interrupt-owner');
 
 /** Signal the workers (again every second: one may have missed it while starting) until none is left, bounded. */
 async function workersGone(signal: NodeJS.Signals, except: () => Set<number>, timeoutMs = 15_000): Promise<void> {

@@ -4,6 +4,7 @@
 import { After, Before, Status, setDefaultTimeout, setDefinitionFunctionWrapper } from '@cucumber/cucumber';
 import { closeCreationGate, settleCreations } from '../adapters/platform/docker-client.js';
 import { stopWhenOrphaned } from './orphan-watch.js';
+import { claimInterrupts, exitCodeOnSignal, inheritedInterrupt, onEverySignal, raiseInterrupt } from './signals.js';
 import { OutcomeSignal } from '../judges/errors.js';
 import { classifyFailure } from '../judges/classify.js';
 import { scenarioIdOf } from '../judges/scenario-id.js';
@@ -65,26 +66,21 @@ After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error 
 // On interruption no new object may be created; the coordinating process sweeps the run's label.
 // A parallel worker first waits (bounded) for its own creates still on the wire to be answered, so
 // that whatever they made exists, labelled, by the time the coordinator (which waits for its workers
-// to be gone) sweeps; then it leaves. In serial mode the CLI's own handler owns the exit.
-let stopping = false;
-function onSignal(signal: NodeJS.Signals): void {
-  closeCreationGate();
-  if (process.env.CUCUMBER_WORKER_ID === undefined || stopping) return;
-  stopping = true;
-  const code = signal === 'SIGINT' ? 130 : 143;
-  void settleCreations(10_000).finally(() => process.exit(code));
-}
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+// to be gone) sweeps; then it leaves (a second signal changes nothing). In serial mode the run's own
+// handler owns the exit (support/signals.ts).
+onEverySignal(() => closeCreationGate());
 if (process.env.CUCUMBER_WORKER_ID !== undefined) {
+  claimInterrupts('parallel worker', (signal, first) => {
+    if (first) void settleCreations(10_000).finally(() => process.exit(exitCodeOnSignal(signal)));
+  });
   // Forked after the coordinator was interrupted (it was still starting its workers): leave at once.
-  const stoppedBy = process.env.KEELHAUL_STOPPING;
-  if (stoppedBy === 'SIGINT' || stoppedBy === 'SIGTERM') onSignal(stoppedBy);
+  const stoppedBy = inheritedInterrupt();
+  if (stoppedBy) raiseInterrupt(stoppedBy);
   // A message to a coordinator that is gone fails with ERR_IPC_CHANNEL_CLOSED: stop as orphaned
   // rather than die with a stack trace.
   process.on('error', (error: NodeJS.ErrnoException) => {
     if (error?.code !== 'ERR_IPC_CHANNEL_CLOSED') throw error;
-    onSignal('SIGTERM');
+    raiseInterrupt('SIGTERM');
   });
 }
 // A worker whose coordinator is gone (killed outright) must not go on creating objects: it stops as
