@@ -738,6 +738,28 @@ export class PlatformClient {
       req.end();
     });
   }
+
+  // ---- tool images (adapters/tools/tool-images.ts) ---------------------------------------------
+
+  /** GET /images/json with filters (label, reference): id, tags, labels, size, creation time. */
+  async listImages(filters: Record<string, string[]>): Promise<Array<{ id: string; repoTags: string[]; labels: Record<string, string>; size: number; created: number }>> {
+    const response = await this.raw({ method: 'GET', path: `/images/json?filters=${encodeURIComponent(JSON.stringify(filters))}` });
+    if (response.status !== 200) throw new PlatformError(`GET /images/json answered ${response.status}: ${response.text.slice(0, 200)}`);
+    const list = JSON.parse(response.text);
+    return (Array.isArray(list) ? list : []).map((image: any) => ({
+      id: String(image.Id ?? ''), repoTags: (image.RepoTags ?? []).filter((t: string) => t && t !== '<none>:<none>'),
+      labels: image.Labels ?? {}, size: Number(image.Size ?? 0), created: Number(image.Created ?? 0),
+    }));
+  }
+
+  /** POST /commit: a new image from a container, with Dockerfile-style changes (LABEL ...); its id. */
+  async commitContainer(id: string, repo: string, tag: string, changes: string[]): Promise<string> {
+    const query = new URLSearchParams({ container: id, repo, tag });
+    for (const change of changes) query.append('changes', change);
+    const response = await this.raw({ method: 'POST', path: `/commit?${query}`, timeoutMs: 120_000 });
+    if (response.status >= 300) throw new PlatformRefusal(response.status, response.text.slice(0, 300), `commit ${id.slice(0, 12)} as ${repo}:${tag}`);
+    return String(JSON.parse(response.text || '{}').Id ?? '');
+  }
 }
 
 /** An attach or exec start answered with an error status instead of a stream. */
