@@ -60,6 +60,12 @@ export async function toolsBuild(options: ToolsBuildOptions): Promise<number> {
   const cacheDir = options.cacheDir ?? DEFAULT_CACHE_DIR;
   return withCacheLock(cacheDir, log, async () => {
     for (const [name, entry] of missing) {
+      // Another build may have made it while this one waited for the lock.
+      const meanwhile = options.rebuild ? undefined : await findToolImage(client, name);
+      if (meanwhile) {
+        options.stdout.write(`${name} ${meanwhile.version} ${meanwhile.ref} (built meanwhile on ${client.url})\n`);
+        continue;
+      }
       const started = Date.now();
       const rootfs = await toolRootfs(name, entry, { cacheDir, rebuild: options.rebuild, update: options.update, log });
       if (!rootfs.built) log(`${name}: reusing the cached root filesystem ${rootfs.tarball} (${rootfs.pinned.join(' ')})`);
