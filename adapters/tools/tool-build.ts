@@ -206,12 +206,18 @@ function shellWord(word: string): string {
   return /^[A-Za-z0-9_.+:=~-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The import's Dockerfile changes: PATH, a shell as the default command, the tool labels. */
+/**
+ * The import's Dockerfile changes: PATH, a shell as the default command, the tool labels. One LABEL
+ * per change, unquoted and without spaces: Podman 4.3's compatible import mis-parses several quoted
+ * pairs on one LABEL line (it kept `nmap" "keelhaul.tool.version"=...` as one value).
+ */
 export function importChanges(name: string, version: string, pinned: string[], labels: { tool: string; version: string; packages: string }): string[] {
-  const quote = (v: string) => JSON.stringify(v);
+  const bare = (v: string) => v.replace(/[^A-Za-z0-9_.+:=~,-]/g, '_');
   return [
     `ENV PATH=${PATH_IN_IMAGE}`,
     'CMD ["sh"]',
-    `LABEL ${quote(labels.tool)}=${quote(name)} ${quote(labels.version)}=${quote(version)} ${quote(labels.packages)}=${quote(pinned.join(' '))}`,
+    `LABEL ${labels.tool}=${bare(name)}`,
+    `LABEL ${labels.version}=${bare(version)}`,
+    `LABEL ${labels.packages}=${bare(pinned.join(','))}`,
   ];
 }

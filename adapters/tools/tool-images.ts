@@ -6,7 +6,7 @@ import type { PlatformClient } from '../platform/docker-client.js';
 
 export const LABEL_TOOL = 'keelhaul.tool';
 export const LABEL_TOOL_VERSION = 'keelhaul.tool.version';
-/** The packages the image was built from, pinned ("nmap=7.93+dfsg1-1 ..."): a rebuild installs these. */
+/** The packages the image was built from, pinned ("nmap=7.93+dfsg1-1,..."). */
 export const LABEL_TOOL_PACKAGES = 'keelhaul.tool.packages';
 export const TOOL_REPOSITORY_PREFIX = 'keelhaul-tool/';
 
@@ -59,13 +59,19 @@ export function catalogueEntry(name: string): ToolEntry | undefined {
 
 type ListedImage = Awaited<ReturnType<PlatformClient['listImages']>>[number];
 
+/** Podman names a local image docker.io/NAME or localhost/NAME where Docker says NAME. */
+function bare(tag: string): string {
+  return tag.replace(/^(localhost|docker\.io)\//, '');
+}
+
 function asToolImage(image: ListedImage, name?: string): ToolImage | undefined {
-  const tagged = image.repoTags.find((t) => t.replace(/^localhost\//, '').startsWith(TOOL_REPOSITORY_PREFIX));
-  const toolName = image.labels[LABEL_TOOL] ?? name ?? tagged?.replace(/^localhost\//, '').slice(TOOL_REPOSITORY_PREFIX.length).split(':')[0];
+  const tagged = image.repoTags.find((t) => bare(t).startsWith(TOOL_REPOSITORY_PREFIX) && !t.endsWith(':latest'))
+    ?? image.repoTags.find((t) => bare(t).startsWith(TOOL_REPOSITORY_PREFIX));
+  const toolName = image.labels[LABEL_TOOL] ?? name ?? (tagged && bare(tagged).slice(TOOL_REPOSITORY_PREFIX.length).split(':')[0]);
   if (!toolName || (name && toolName !== name)) return undefined;
   const version = image.labels[LABEL_TOOL_VERSION] ?? tagged?.split(':').pop() ?? 'unknown';
   const wanted = toolTag(toolName, version);
-  const ref = image.repoTags.find((t) => t === wanted || t === `localhost/${wanted}`) ?? tagged ?? image.id;
+  const ref = image.repoTags.find((t) => bare(t) === wanted) ?? tagged ?? image.id;
   return { name: toolName, version, ref, id: image.id, size: image.size, created: image.created };
 }
 

@@ -75,8 +75,8 @@ test('tool images: Debian versions become tags; the catalogue has the six tools 
     const entry = TOOL_CATALOGUE[name]!;
     assert.ok(entry.packages.length > 0 && entry.command && entry.probe.includes(entry.command), name);
   }
-  assert.deepEqual(importChanges('nmap', '7.93+dfsg1-1', ['nmap=7.93+dfsg1-1'], { tool: 'keelhaul.tool', version: 'keelhaul.tool.version', packages: 'keelhaul.tool.packages' })[2],
-    'LABEL "keelhaul.tool"="nmap" "keelhaul.tool.version"="7.93+dfsg1-1" "keelhaul.tool.packages"="nmap=7.93+dfsg1-1"');
+  assert.deepEqual(importChanges('testssl.sh', '3.0.8+dfsg-1', ['testssl.sh=3.0.8+dfsg-1', 'procps=2:4.0.2-3'], { tool: 'keelhaul.tool', version: 'keelhaul.tool.version', packages: 'keelhaul.tool.packages' }).slice(2),
+    ['LABEL keelhaul.tool=testssl.sh', 'LABEL keelhaul.tool.version=3.0.8+dfsg-1', 'LABEL keelhaul.tool.packages=testssl.sh=3.0.8+dfsg-1,procps=2:4.0.2-3']);
 });
 
 test('the mirror apt uses: deb822 and one-line sources, else deb.debian.org', () => {
