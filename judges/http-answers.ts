@@ -18,8 +18,8 @@ export const ANSWER_END = '=== keelhaul end ';
 /** The shell line that asks the URL with each method, marking each answer. */
 export function curlScript(url: string, methods: string[], probeHeader: string, probeValue: string): string {
   const quoted = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
-  return methods.map((m) => `echo ${quoted(ANSWER_START + m)}; curl -sS -i -m 10 -X ${quoted(m)} -H ${quoted(`${probeHeader}: ${probeValue}`)} ${quoted(url)} 2>&1; `
-    + `echo; echo "${ANSWER_END}${m} $?"`).join('; ');
+  return methods.map((m) => `echo ${quoted(ANSWER_START + m)}; curl -sS -i -m 10 -X ${quoted(m)} -H ${quoted(`${probeHeader}: ${probeValue}`)} ${quoted(url)} 2>&1; rc=$?; `
+    + `echo; echo "${ANSWER_END}${m} $rc"`).join('; ');
 }
 
 export function parseCurlAnswers(text: string): HttpAnswer[] {
@@ -68,24 +68,30 @@ export interface HttpVerdict {
 export function judgeHttpAnswers(answers: HttpAnswer[], sentHeaders: string[], probe: { header: string; value: string }): HttpVerdict {
   const problems: string[] = [];
   const own = new Set(sentHeaders.map((h) => h.toLowerCase()));
-  const added = new Set<string>();
+  // header line -> the methods whose answers carried it (one problem per header, not per method)
+  const added = new Map<string, string[]>();
   for (const answer of answers) {
     for (const [name, value] of answer.headers) {
       if (own.has(name)) continue;
-      added.add(`${name}: ${value}`);
-      if (PATH_HEADERS.includes(name) || (name === 'server' && /\d/.test(value))) {
-        problems.push(`the ${answer.method} answer carries "${name}: ${value}", which the sibling's server did not send: the publication path names ${PRIVATE_ADDRESS.test(value) ? 'an internal address' : 'its software'}`);
-      } else if (PRIVATE_ADDRESS.test(value)) {
-        problems.push(`the ${answer.method} answer carries "${name}: ${value}", an internal address the sibling did not send`);
-      }
+      const line = `${name}: ${value}`;
+      added.set(line, [...(added.get(line) ?? []), answer.method]);
     }
     if (PRIVATE_ADDRESS.test(answer.body) && answer.method !== 'TRACE' && answer.status !== undefined && answer.status >= 400) {
       problems.push(`the ${answer.method} error page names an internal address: ${answer.body.match(PRIVATE_ADDRESS)![0]}`);
+    }
+  }
+  for (const [line, methods] of added) {
+    const name = line.slice(0, line.indexOf(':'));
+    const value = line.slice(name.length + 2);
+    if (PATH_HEADERS.includes(name) || (name === 'server' && /\d/.test(value))) {
+      problems.push(`the answers (${methods.join(', ')}) carry "${line}", which the sibling's server did not send: the publication path names ${PRIVATE_ADDRESS.test(value) ? 'an internal address' : 'its software'}`);
+    } else if (PRIVATE_ADDRESS.test(value)) {
+      problems.push(`the answers (${methods.join(', ')}) carry "${line}", an internal address the sibling did not send`);
     }
   }
   const trace = answers.find((a) => a.method === 'TRACE');
   if (trace && trace.status !== undefined && trace.status < 300 && trace.body.toLowerCase().includes(`${probe.header.toLowerCase()}: ${probe.value.toLowerCase()}`)) {
     problems.push(`TRACE is answered ${trace.status} with the request reflected (${probe.header} came back): cross-site tracing can read a victim's cookies and credentials`);
   }
-  return { problems: [...new Set(problems)], methods: answers.map((a) => ({ method: a.method, status: a.status })), addedHeaders: [...added] };
+  return { problems: [...new Set(problems)], methods: answers.map((a) => ({ method: a.method, status: a.status })), addedHeaders: [...added.keys()] };
 }

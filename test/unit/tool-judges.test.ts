@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeOpen, judgeScan, parseGreppable, scanFinished } from '../../judges/nmap.js';
 import { judgeTlsScan, parseSslscanXml } from '../../judges/tls-scan.js';
+import { curlScript, judgeHttpAnswers, parseCurlAnswers } from '../../judges/http-answers.js';
 import { TOOL_CATALOGUE, toolTag, versionTag } from '../../adapters/tools/tool-images.js';
 import { aptMirrors, importChanges } from '../../adapters/tools/tool-build.js';
 
@@ -87,4 +88,28 @@ test('the mirror apt uses: deb822 and one-line sources, else deb.debian.org', ()
   const read = (p: string) => { if (!(p in files)) throw new Error('ENOENT'); return files[p]!; };
   assert.deepEqual(aptMirrors(read, () => ['debian.sources']), { main: 'http://mirror.example/debian', security: 'http://mirror.example/debian-security' });
   assert.deepEqual(aptMirrors(() => { throw new Error('ENOENT'); }, () => []), { main: 'http://deb.debian.org/debian', security: 'http://deb.debian.org/debian-security' });
+});
+
+test('curl -i answers: busybox httpd (GET 200, OPTIONS/TRACE 501) and a refused connection; the same answers through a plain forward add nothing', () => {
+  const answers = parseCurlAnswers(read('curl-busybox-httpd.txt'));
+  assert.deepEqual(answers.map((a) => [a.method, a.status, a.curlExit]), [['GET', 200, 0], ['OPTIONS', 501, 0], ['TRACE', 501, 0], ['GET', undefined, 7]]);
+  assert.equal(answers[0]!.body, 'tok-123\n');
+  assert.deepEqual(answers[0]!.headers.map(([n]) => n), ['date', 'connection', 'content-type', 'accept-ranges', 'last-modified', 'etag', 'content-length']);
+  const sent = answers.flatMap((a) => a.headers.map(([n]) => n));
+  const verdict = judgeHttpAnswers(answers.slice(0, 3), sent, { header: 'X-Keelhaul-Probe', value: 'abc123' });
+  assert.deepEqual(verdict.problems, []);
+  assert.deepEqual(verdict.addedHeaders, []);
+});
+
+test('curl answers through a proxy that adds Via and X-Forwarded-For and reflects TRACE: each named once', () => {
+  const text = [
+    '=== keelhaul method GET', 'HTTP/1.1 200 OK', 'Content-type: text/html', 'Via: 1.1 edge-7 (platform-lb/2.4.1)', 'X-Forwarded-For: 10.4.0.17', '', 'tok', '', '=== keelhaul end GET 0',
+    '=== keelhaul method TRACE', 'HTTP/1.1 200 OK', 'Content-type: message/http', 'Via: 1.1 edge-7 (platform-lb/2.4.1)', '', 'TRACE / HTTP/1.1', 'X-Keelhaul-Probe: abc123', '', '=== keelhaul end TRACE 0',
+  ].join('\r\n');
+  const verdict = judgeHttpAnswers(parseCurlAnswers(text), ['content-type'], { header: 'X-Keelhaul-Probe', value: 'abc123' });
+  assert.equal(verdict.problems.length, 3, verdict.problems.join('\n'));
+  assert.match(verdict.problems[0]!, /answers \(GET, TRACE\) carry "via: 1\.1 edge-7/);
+  assert.match(verdict.problems[1]!, /x-forwarded-for: 10\.4\.0\.17.*an internal address/);
+  assert.match(verdict.problems[2]!, /TRACE is answered 200 with the request reflected/);
+  assert.match(curlScript('http://h:1/', ['GET'], 'X-P', 'v'), /rc=\$\?; echo; echo "=== keelhaul end GET \$rc"/);
 });
