@@ -4,7 +4,7 @@
 // says what it does as it goes.
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { PlatformClient } from '../adapters/platform/docker-client.js';
+import { LABEL_RUN, LABEL_SCENARIO, type PlatformClient } from '../adapters/platform/docker-client.js';
 import { DEFAULT_CACHE_DIR, buildPreconditions, importChanges, toolRootfs, withCacheLock } from '../adapters/tools/tool-build.js';
 import {
   LABEL_TOOL, LABEL_TOOL_PACKAGES, LABEL_TOOL_VERSION, TOOL_CATALOGUE, catalogueEntry, findToolImage, listToolImages,
@@ -124,7 +124,11 @@ async function fromImage(client: PlatformClient, name: string, entry: ToolEntry,
     const id = await client.createContainer({ image, cmd: ['sh'] }, 'tools');
     created.push(id);
     await client.commitContainer(id, toolRepository(name), versionTag(version),
-      importChanges(name, version, [`${entry.packages[0]}=${version}`], { tool: LABEL_TOOL, version: LABEL_TOOL_VERSION, packages: LABEL_TOOL_PACKAGES }).filter((c) => c.startsWith('LABEL')));
+      [
+        ...importChanges(name, version, [`${entry.packages[0]}=${version}`], { tool: LABEL_TOOL, version: LABEL_TOOL_VERSION, packages: LABEL_TOOL_PACKAGES }).filter((c) => c.startsWith('LABEL')),
+        // A commit keeps the container's labels: the image is no object of this command's run.
+        `LABEL ${LABEL_RUN}=`, `LABEL ${LABEL_SCENARIO}=`,
+      ]);
   } finally {
     for (const id of created) await client.removeContainer(id).catch(() => undefined);
   }

@@ -756,7 +756,8 @@ export class PlatformClient {
   async commitContainer(id: string, repo: string, tag: string, changes: string[]): Promise<string> {
     const query = new URLSearchParams({ container: id, repo, tag });
     for (const change of changes) query.append('changes', change);
-    const response = await this.raw({ method: 'POST', path: `/commit?${query}`, timeoutMs: 120_000 });
+    // An empty config body: Podman's compatible commit refuses a request without one ("Decode(): EOF").
+    const response = await this.raw({ method: 'POST', path: `/commit?${query}`, body: {}, timeoutMs: 120_000 });
     if (response.status >= 300) throw new PlatformRefusal(response.status, response.text.slice(0, 300), `commit ${id.slice(0, 12)} as ${repo}:${tag}`);
     return String(JSON.parse(response.text || '{}').Id ?? '');
   }
