@@ -3,6 +3,7 @@
 // (keelhaul.tool=<name>, keelhaul.tool.version=<Debian version>), the same prefix as keelhaul's
 // run labels; its tag keelhaul-tool/<name>:<version as a tag> is what users see.
 import type { PlatformClient } from '../platform/docker-client.js';
+import { PlatformError } from '../../judges/errors.js';
 
 export const LABEL_TOOL = 'keelhaul.tool';
 export const LABEL_TOOL_VERSION = 'keelhaul.tool.version';
@@ -75,13 +76,24 @@ function asToolImage(image: ListedImage, name?: string): ToolImage | undefined {
   return { name: toolName, version, ref, id: image.id, size: image.size, created: image.created };
 }
 
+/** Images carrying a label (NAME or NAME=VALUE); filtered here where the platform refuses label filters. */
+async function imagesLabelled(platform: PlatformClient, label: string): Promise<ListedImage[]> {
+  try {
+    return await platform.listImages({ label: [label] });
+  } catch (error) {
+    if (!(error instanceof PlatformError)) throw error;
+    const [key, value] = label.split('=');
+    return (await platform.listImages({})).filter((i) => key! in i.labels && (value === undefined || i.labels[key!] === value));
+  }
+}
+
 /**
  * Every tool image on the platform: by label, and by repository name for an image whose labels
  * were lost (a tool image re-tagged or saved and loaded without them). Newest first per tool.
  */
 export async function listToolImages(platform: PlatformClient): Promise<ToolImage[]> {
   const [byLabel, byName] = await Promise.all([
-    platform.listImages({ label: [LABEL_TOOL] }),
+    imagesLabelled(platform, LABEL_TOOL),
     platform.listImages({ reference: [`${TOOL_REPOSITORY_PREFIX}*`] }).catch(() => [] as ListedImage[]),
   ]);
   const seen = new Map<string, ToolImage>();
@@ -94,7 +106,7 @@ export async function listToolImages(platform: PlatformClient): Promise<ToolImag
 
 /** The newest image of this tool on the platform, or undefined when none is built. */
 export async function findToolImage(platform: PlatformClient, name: string): Promise<ToolImage | undefined> {
-  const images = await platform.listImages({ label: [`${LABEL_TOOL}=${name}`] });
+  const images = await imagesLabelled(platform, `${LABEL_TOOL}=${name}`);
   const labelled = images.map((i) => asToolImage(i, name)).filter((t): t is ToolImage => Boolean(t));
   if (labelled.length > 0) return labelled.sort((a, b) => (b.created ?? 0) - (a.created ?? 0))[0];
   return (await listToolImages(platform)).find((t) => t.name === name);
