@@ -191,6 +191,12 @@ describe('tool images (keelhaul tools) and the platform attacks with real tools'
     const target = `tcp://127.0.0.1:${plainPort}`;
     const rebuilt = await runKeelhaul(['tools', 'build', 'sslscan', '--target', target], { timeoutMs: BUILD_MS });
     assert.equal(rebuilt.exitCode, 0, rebuilt.stderr);
+    // Not root: a build cannot run here (debootstrap, chroot): one line, exit 2 (the plain-TCP engine is
+    // one that an unprivileged user can reach, and dirb has no image on it).
+    const unprivileged = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, join(ROOT, 'dist', 'cli', 'main.js'), 'tools', 'build', 'dirb', '--target', target, '--cache', mkdtempSync(join(tmpdir(), 'keelhaul-tools-cache-'))],
+      { encoding: 'utf8', timeout: 60_000, cwd: tmpdir() });
+    assert.equal(unprivileged.status, 2, unprivileged.stdout + unprivileged.stderr);
+    assert.equal(unprivileged.stderr.trim(), 'keelhaul: building a tool image needs root (debootstrap and chroot): run as root, or give an image you have with --from IMAGE');
     const plain = await runKeelhaul(['run', ATTACKS, '--tags', '@ATK-02', '--target', target], { timeoutMs: 110_000 });
     assert.equal(plain.exitCode, 1, plain.stdout + plain.stderr);
     assert.equal(outcomes(plain.summary)['ATK-02'], 'finding');
