@@ -67,20 +67,42 @@ export async function toolsBuild(options: ToolsBuildOptions): Promise<number> {
         continue;
       }
       const started = Date.now();
+      const previous = options.rebuild ? await findToolImage(client, name) : undefined;
       const rootfs = await toolRootfs(name, entry, { cacheDir, rebuild: options.rebuild, update: options.update, log });
       if (!rootfs.built) log(`${name}: reusing the cached root filesystem ${rootfs.tarball} (${rootfs.pinned.join(' ')})`);
       const tag = toolTag(name, rootfs.version);
       log(`${name}: importing ${Math.round(rootfs.bytes / 1e6)} MB as ${tag} on ${client.url}`);
       await client.importImage(readFileSync(rootfs.tarball), toolRepository(name), versionTag(rootfs.version),
         importChanges(name, rootfs.version, rootfs.pinned, { tool: LABEL_TOOL, version: LABEL_TOOL_VERSION, packages: LABEL_TOOL_PACKAGES }));
-      const image = await findToolImage(client, name);
+      let image = await findToolImage(client, name);
       if (!image) throw new Error(`${name}: the import reported success but no ${tag} is on ${client.url}`);
+      if (image.id !== previous?.id && !image.ref.endsWith(tag)) {
+        // Podman's compatible import leaves the new image with :latest only while an older image
+        // still holds the version tag (a rebuild): move the tag to the newest.
+        const tagged = await client.raw({ method: 'POST', path: `/images/${encodeURIComponent(image.id!)}/tag?${new URLSearchParams({ repo: toolRepository(name), tag: versionTag(rootfs.version) })}` });
+        if (tagged.status >= 300) throw new Error(`${name}: tag ${image.id} as ${tag}: ${tagged.status} ${tagged.text.slice(0, 200)}`);
+        image = (await findToolImage(client, name)) ?? image;
+      }
       await checkBinary(client, name, entry, image.ref, log);
+      // A rebuild moves the tag: the images it replaced, now untagged, go (only tool images of this name).
+      if (previous) {
+        for (const old of (await listToolImages(client)).filter((i) => i.name === name && i.id && i.id !== image!.id)) await removeIfUntagged(client, old.id!, log);
+      }
       log(`${name}: done in ${Math.round((Date.now() - started) / 1000)} s`);
       options.stdout.write(`${name} ${rootfs.version} ${image.ref}\n`);
     }
     return EXIT.ok;
   });
+}
+
+async function removeIfUntagged(client: PlatformClient, id: string, log: (line: string) => void): Promise<void> {
+  const inspect = await client.raw({ method: 'GET', path: `/images/${encodeURIComponent(id)}/json` });
+  if (inspect.status !== 200) return;
+  const image = JSON.parse(inspect.text || '{}');
+  const tags = (image.RepoTags ?? []).filter((t: string) => t && t !== '<none>:<none>' && !t.endsWith(':latest'));
+  if (tags.length > 0 || !image.Config?.Labels?.[LABEL_TOOL]) return;
+  const removed = await client.raw({ method: 'DELETE', path: `/images/${encodeURIComponent(id)}?force=1` });
+  log(removed.status < 300 ? `removed the replaced image ${id.replace(/^sha256:/, '').slice(0, 12)}` : `could not remove the replaced image ${id.slice(0, 19)}: ${removed.status} ${removed.text.slice(0, 120)}`);
 }
 
 /** Run the tool's probe line in a container of the image (no network); its output, or an error naming what failed. */
