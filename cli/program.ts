@@ -145,6 +145,28 @@ export function buildProgram(exit: (code: number) => void): Command {
       exit(await printStepCatalogue({ format: opts.format, requires: opts.require, cwd: process.cwd(), stdout: process.stdout }));
     });
 
+  const tools = program.command('tools').description('attack-tool images (nmap, curl, sslscan ...) built on the target without a registry');
+  tools.command('build')
+    .description('build tool images from Debian packages (debootstrap + apt, cached) and import them, or tag an image you have (--from)')
+    .argument('<names...>', 'tools: nmap, curl, sslscan, testssl.sh, sqlmap, dirb')
+    .option('--target <url>', 'platform API (default: DOCKER_HOST, then the local socket)')
+    .option('--from <image>', 'use this image (already on the target) as the tool, once its binary runs in it')
+    .option('--rebuild', 'build again even if the tool image exists (the versions recorded last time)')
+    .option('--update', 'with --rebuild: the mirror\'s current package versions instead of the recorded ones')
+    .option('--cache <dir>', 'where the debootstrap base and tool root filesystems are kept (default /var/cache/keelhaul/tools)')
+    .action(async (names: string[], opts) => {
+      const { toolsBuild } = await import('../run/tools-command.js');
+      exit(await toolsBuild({ names, target: opts.target, from: opts.from, rebuild: Boolean(opts.rebuild), update: Boolean(opts.update), cacheDir: opts.cache, stdout: process.stdout, stderr: process.stderr }));
+    });
+  tools.command('list')
+    .description('the tool images on a target')
+    .option('--target <url>', 'platform API (default: DOCKER_HOST, then the local socket)')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
+      const { toolsList } = await import('../run/tools-command.js');
+      exit(await toolsList({ target: opts.target, format: opts.format, stdout: process.stdout }));
+    });
+
   return program;
 }
 

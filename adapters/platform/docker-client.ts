@@ -195,6 +195,16 @@ export class PlatformClient {
     return images.importImage(this, tarball, repo, tag, changes);
   }
 
+  /** GET /images/json with filters (label, reference): id, tags, labels, size, creation time. */
+  listImages(filters: Record<string, string[]>): Promise<images.ListedImage[]> {
+    return images.listImages(this, filters);
+  }
+
+  /** POST /commit: a new image from a container, with Dockerfile-style changes (LABEL ...); its id. */
+  commitContainer(id: string, repo: string, tag: string, changes: string[]): Promise<string> {
+    return images.commitContainer(this, id, repo, tag, changes);
+  }
+
   // ---- raw HTTP and hijacked streams (raw-http.ts) ---------------------------------------------
 
   /**

@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..', '..');
-const ID = /\b(?:ISO|HARD|PORT|CONF|RES|EX)-[A-Z0-9]+(?:-[A-Z0-9]+)*\b/g;
+const ID = /\b(?:ISO|HARD|PORT|CONF|RES|EX|ATK)-[A-Z0-9]+(?:-[A-Z0-9]+)*\b/g;
 
 function featureFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? featureFiles(join(dir, e.name)) : e.name.endsWith('.feature') ? [join(dir, e.name)] : []));
 }
 
-const shippedIds = new Set(featureFiles(join(ROOT, 'features')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:^|\s)@((?:ISO|HARD|PORT|CONF|RES|EX)-[A-Z0-9-]+)/gm)].map((m) => m[1]!)));
+const shippedIds = new Set(featureFiles(join(ROOT, 'features')).flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/(?:^|\s)@((?:ISO|HARD|PORT|CONF|RES|EX|ATK)-[A-Z0-9-]+)/gm)].map((m) => m[1]!)));
 const coverage = readFileSync(join(ROOT, 'docs', 'coverage.md'), 'utf8');
 
 test('every scenario ID docs/coverage.md names exists in features/', () => {
