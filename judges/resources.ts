@@ -4,54 +4,16 @@
 // the same verdict every time (attacks.md 4.4, 4.5): every CPU verdict compares quantities that
 // outside noise scales alike (a share of what two containers got together, a cgroup's own CPU
 // time against the wall clock, a throttling counter), never an absolute throughput.
+import { num, parseKeyValues } from './formats.js';
 
 export type Verdict =
   | { outcome: 'pass'; reason: string }
   | { outcome: 'finding'; reason: string }
   | { outcome: 'inconclusive'; reason: string };
 
-// ---- parsing --------------------------------------------------------------------------------
+// ---- parsing (key=value lines, cgroup limits and sizes: judges/formats.ts, the one home) ---------
 
-/** key=value lines; a repeated key keeps every value in order (see `all`). */
-export interface KeyValues {
-  get(key: string): string | undefined;
-  all(key: string): string[];
-  raw: Record<string, string[]>;
-}
-
-export function parseKeyValues(text: string): KeyValues {
-  const raw: Record<string, string[]> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq <= 0) continue;
-    const key = line.slice(0, eq).trim();
-    if (!/^[A-Za-z0-9_.-]+$/.test(key)) continue;
-    (raw[key] ??= []).push(line.slice(eq + 1).trim());
-  }
-  return {
-    raw,
-    get: (key) => raw[key]?.at(-1),
-    all: (key) => raw[key] ?? [],
-  };
-}
-
-export function num(value: string | undefined): number | undefined {
-  if (value === undefined || value === '' || value === 'NA') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
-}
-
-/** A cgroup limit value: 'max' (v2), -1 (v1 cfs quota) or v1's "no limit" (about 2^63, page-rounded) mean unlimited. */
-export function cgroupLimit(value: string | undefined): number | 'unlimited' | undefined {
-  if (value === undefined) return undefined;
-  const v = value.trim();
-  if (v === '' || v === 'NA') return undefined;
-  if (v === 'max' || v === '-1') return 'unlimited';
-  const n = Number(v);
-  if (!Number.isFinite(n)) return undefined;
-  if (n >= 2 ** 62) return 'unlimited';
-  return n;
-}
+export { MiB, cgroupLimit, cpuMaxCpus, num, parseKeyValues, parseSize, type KeyValues } from './formats.js';
 
 /** cpu.stat: "nr_periods 30\nnr_throttled 28\n..." -> { nr_periods: 30, ... } */
 export function parseCpuStat(text: string): Record<string, number> {
@@ -339,14 +301,4 @@ export function judgeWriteThrottle(bytesPerSecond: number, limit: number, relati
     return { outcome: 'finding', reason: `direct writes ran at ${mb(bytesPerSecond)} through a ${mb(limit)} limit (ceiling ${mb(ceiling)})` };
   }
   return { outcome: 'pass', reason: `direct writes ran at ${mb(bytesPerSecond)} under a ${mb(limit)} limit` };
-}
-
-export const MiB = 1024 * 1024;
-
-/** Parse "32m", "64 MiB", "1g", "512k" or a plain byte count. */
-export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(text);
-  if (!m) throw new Error(`"${text}" is not a size (e.g. 32m, 64 MiB)`);
-  const unit = { '': 1, k: 1024, m: MiB, g: 1024 * MiB }[m[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
-  return Math.round(Number(m[1]) * unit);
 }
