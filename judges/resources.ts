@@ -5,11 +5,9 @@
 // outside noise scales alike (a share of what two containers got together, a cgroup's own CPU
 // time against the wall clock, a throttling counter), never an absolute throughput.
 import { num, parseKeyValues } from './formats.js';
+import type { Verdict } from './verdict.js';
 
-export type Verdict =
-  | { outcome: 'pass'; reason: string }
-  | { outcome: 'finding'; reason: string }
-  | { outcome: 'inconclusive'; reason: string };
+export type { Verdict } from './verdict.js';
 
 // ---- parsing (key=value lines, cgroup limits and sizes: judges/formats.ts, the one home) ---------
 
