@@ -10,10 +10,11 @@ import { Finding } from '../judges/errors.js';
 import { portVantage } from '../support/port-vantage.js';
 import {
   HARNESS, SERVE_DEADLINE_MS, cleanFailed, lastAttempt, markServed, observeAttempt, perContainerIp, ports, publish, publishOnFreePort,
-  requestTokens, served, settle,
+  requestTokens, served,
 } from '../support/published-ports.js';
 import { uniqueToken } from '../support/recipes.js';
 import { doc } from '../support/step-docs.js';
+import { settle } from '../support/verdicts.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 const MAX_REQUESTS = 50;

@@ -2,10 +2,8 @@
 // became of each publication, and the requests a client of a published port makes. The rules are in
 // judges/host-ports.ts and judges/port-errors.ts; where ports are reached from, support/port-vantage.ts.
 import { isRefusal } from '../adapters/platform/docker-client.js';
-import { Finding } from '../judges/errors.js';
 import { clientHost, endpointFromInspect, requestIp, tallyAnswers, type Endpoint, type RequestTally } from '../judges/host-ports.js';
 import { classifyPortError, type PortErrorVerdict, type Publication } from '../judges/port-errors.js';
-import type { Verdict } from '../judges/verdict.js';
 import { portVantage } from './port-vantage.js';
 import { tokenServerScript, uniqueToken } from './recipes.js';
 import type { KeelhaulWorld } from './world.js';
@@ -150,10 +148,4 @@ export async function requestTokens(world: KeelhaulWorld, count: number, target:
   // Two requests in a row that find the port blocked end the series: that is the verdict.
   const answers = await portVantage(world).requestSeries(target.endpoint.host, target.endpoint.port, count);
   return tallyAnswers(answers, owner.token, tokens);
-}
-
-/** A rule's verdict as the scenario's outcome: a finding is thrown, an inconclusive signalled. */
-export function settle(world: KeelhaulWorld, verdict: Verdict): void {
-  if (verdict.outcome === 'finding') throw new Finding(verdict.reason);
-  if (verdict.outcome === 'inconclusive') world.inconclusive(verdict.reason);
 }
