@@ -1,14 +1,15 @@
 // The ports family's actions on the platform (PORT-01..08): token servers publishing ports, what
-// became of each publication, and the requests a client of a published port makes. The rules are in
-// judges/host-ports.ts and judges/port-errors.ts; where ports are reached from, support/port-vantage.ts.
+// became of each publication, the requests a client of a published port makes, and what each step of
+// steps/ports.steps.ts does (one named helper a step, below). The rules are in judges/host-ports.ts
+// and judges/port-errors.ts; where ports are reached from, support/port-vantage.ts.
+import { expect } from 'chai';
 import { isRefusal } from '../adapters/platform/docker-client.js';
+import { Finding } from '../judges/errors.js';
 import { clientHost, endpointFromInspect, judgeRequests, requestIp, tallyAnswers, type Endpoint, type RequestTally } from '../judges/host-ports.js';
 import { classifyPortError, judgeCollision, judgeRemapping, type PortErrorVerdict, type Publication } from '../judges/port-errors.js';
-import { expect } from 'chai';
-import { Finding } from '../judges/errors.js';
-import { settle } from './verdicts.js';
 import { portVantage } from './port-vantage.js';
 import { tokenServerScript, uniqueToken } from './recipes.js';
+import { settle } from './verdicts.js';
 import type { KeelhaulWorld } from './world.js';
 
 export const SERVE_DEADLINE_MS = 20_000;
