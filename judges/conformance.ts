@@ -159,10 +159,5 @@ export function compareCheckIds(a: string, b: string): number {
   return pa.f - pb.f || pa.n - pb.n || pa.rest.localeCompare(pb.rest);
 }
 
-/** Parse a "--memory"-style size: 100m, 1g, 512k, or bytes. */
-export function parseSize(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([bkmg]?)i?b?\s*$/i.exec(text);
-  if (!m) throw new Error(`"${text}" is not a size (e.g. 100m)`);
-  const mult = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2]!.toLowerCase() as '' | 'b' | 'k' | 'm' | 'g'];
-  return Math.round(Number(m[1]) * mult);
-}
+/** Parse a "--memory"-style size: 100m, 1g, 512k, or bytes (the one parser is judges/formats.ts's). */
+export { parseSize } from './formats.js';

@@ -5,6 +5,7 @@
 // access is root-equivalent by design, so it is an exposure.
 
 import { decodeCapabilities, fullCapabilityMask, parseCapabilityMask } from './capabilities.js';
+import { cgroupLimit } from './formats.js';
 
 export type HardeningClass = 'rejected' | 'neutralised' | 'effective';
 export type RefusalStage = 'create' | 'start' | 'exec';
@@ -58,14 +59,9 @@ export function cgroupParent(lines: string[]): string | undefined {
   return cut <= 0 ? '/' : path.slice(0, cut);
 }
 
-/** A cgroup limit file's value: unlimited ("max", -1, or the page-rounded 2^63) or a number. */
+/** A cgroup limit file's value: unlimited ("max", -1, or the page-rounded 2^63) or a number (judges/formats.ts). */
 export function limitValue(text: string | undefined): 'unlimited' | 'absent' | number {
-  const v = (text ?? '').trim();
-  if (v === '') return 'absent';
-  if (v === 'max' || v === '-1') return 'unlimited';
-  const n = Number(v);
-  if (!Number.isFinite(n)) return 'absent';
-  return n >= 2 ** 62 ? 'unlimited' : n;
+  return cgroupLimit(text) ?? 'absent';
 }
 
 // ---- a privileged exec, the daemon's posture, default limits, port bindings (HARD-14..17, 19) ----

@@ -5,6 +5,8 @@
 // bounded by busybox timeout: the static busybox keelhaul seeds as its probe image crashes in
 // `wget -T`, and `nc` half-closes after the request, which some port front-ends answer with nothing.
 
+import { finding, inconclusive, pass, type Verdict } from './verdict.js';
+
 export type FetchResult =
   | { ok: true; status: number; body: string }
   | { ok: false; error: string };
@@ -142,4 +144,97 @@ export function holdScript(host: string, port: number, token: string): string {
   if (!/^[A-Za-z0-9-]+$/.test(token)) throw new Error(`not a token: ${token}`);
   const dir = `/tmp/hold-${checkPort(port)}`;
   return `mkdir -p ${dir} && echo '${token}' > ${dir}/index.html && httpd -p ${quoteHost(host)}:${port} -h ${dir}`;
+}
+
+// ---- what a client of a published port gets, and the rules on it (PORT-01..07) ------------------
+
+export interface Endpoint { host: string; port: number }
+
+/** Where a client reaches a published binding (a wildcard is reached on loopback). */
+export function clientHost(hostIp: string): string {
+  return !hostIp || hostIp === '*' || hostIp === '0.0.0.0' || hostIp === '::' ? '127.0.0.1' : hostIp;
+}
+
+/**
+ * The HostIp sent for an address as a feature writes it: "*" is the wildcard as `docker run -p P:P`
+ * sends it (HostIp ""); "0.0.0.0" is sent literally (Podman 4.3's compat API then programs a DNAT
+ * rule for -d 0.0.0.0/32 only: unreachable).
+ */
+export function requestIp(hostIp: string): string {
+  return hostIp === '*' ? '' : hostIp;
+}
+
+/** The first published binding of containerPort/tcp that inspect reports, as a client reaches it. */
+export function endpointFromInspect(inspect: any, containerPort: number): Endpoint | undefined {
+  const bindings = inspect?.NetworkSettings?.Ports?.[`${containerPort}/tcp`];
+  const first = Array.isArray(bindings) ? bindings.find((b: any) => b?.HostPort) : undefined;
+  if (!first) return undefined;
+  return { host: clientHost(String(first.HostIp ?? '')), port: Number(first.HostPort) };
+}
+
+export interface RequestTally {
+  own: number;
+  hijacked: number;
+  other: number;
+  failed: number;
+  asked: number;
+  /** Who answered instead of the owner (names of the scenario's token servers). */
+  hijackers: string[];
+  /** Up to three failures or foreign answers, in their own words. */
+  samples: string[];
+}
+
+/** Sort each answer: the owner's token, another server's of this scenario (a hijack), anything else, or no answer. */
+export function tallyAnswers(answers: FetchResult[], ownToken: string, tokens: ReadonlyMap<string, string>): RequestTally {
+  const tally: RequestTally = { own: 0, hijacked: 0, other: 0, failed: 0, asked: answers.length, hijackers: [], samples: [] };
+  for (const answer of answers) {
+    if (!answer.ok) {
+      tally.failed++;
+      if (tally.samples.length < 3) tally.samples.push(answer.error);
+      continue;
+    }
+    const body = answer.body.trim();
+    if (body.includes(ownToken)) {
+      tally.own++;
+      continue;
+    }
+    const who = [...tokens].find(([t]) => body.includes(t))?.[1];
+    if (who) {
+      tally.hijacked++;
+      if (!tally.hijackers.includes(who)) tally.hijackers.push(who);
+    } else {
+      tally.other++;
+      if (tally.samples.length < 3) tally.samples.push(`HTTP ${answer.status}: ${body.slice(0, 80)}`);
+    }
+  }
+  return tally;
+}
+
+/**
+ * Every request to a published address must get its owner's token: another server's token is a
+ * hijack, failed requests mean the port is blocked (after a refused publication, say so), fewer
+ * answers than asked in the series' time is inconclusive, a foreign answer is a finding.
+ */
+export function judgeRequests(tally: RequestTally, c: { count: number; target: string; owner: string; endpoint: Endpoint; refused: string[] }): Verdict {
+  const where = `${c.endpoint.host}:${c.endpoint.port}`;
+  if (tally.hijacked > 0) {
+    return finding(`hijack: ${tally.hijacked} of ${tally.asked} requests to ${where} (published by "${c.target}") were answered by ${tally.hijackers.map((h) => `"${h}"`).join(', ')}`);
+  }
+  const after = c.refused.length > 0 ? ` after the refused publication of ${c.refused.join(', ')}` : '';
+  if (tally.failed > 0) return finding(`${tally.failed} of ${tally.asked} requests to ${where} failed: the port is blocked${after} (${tally.samples.join('; ')})`);
+  if (tally.asked < c.count) return inconclusive(`only ${tally.asked} of ${c.count} requests could be made in 20 s`);
+  if (tally.other > 0) return finding(`${tally.other} answers from ${where} were not "${c.owner}"'s token: ${tally.samples.join('; ')}`);
+  return pass(`${tally.own} of ${c.count} requests to ${where} got "${c.owner}"'s token`);
+}
+
+/** Published addresses handed out twice: "host:port (first and second)". */
+export function duplicateAddresses(served: Array<{ name: string; endpoint: Endpoint }>): string[] {
+  const seen = new Map<string, string>();
+  const duplicates: string[] = [];
+  for (const s of served) {
+    const key = `${s.endpoint.host}:${s.endpoint.port}`;
+    if (seen.has(key)) duplicates.push(`${key} (${seen.get(key)} and ${s.name})`);
+    seen.set(key, s.name);
+  }
+  return duplicates;
 }

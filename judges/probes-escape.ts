@@ -9,6 +9,7 @@
 // ISO-20: helpers/keelhaul-syscalls.c asks for system calls the engines' default seccomp profiles
 // forbid, with arguments the kernel rejects before doing anything; EPERM/ENOSYS is a refusal, any
 // other error means the call reached the kernel's argument checks, so no filter stopped it.
+import { keyValueRecord } from './formats.js';
 
 export const SYSCALL_HELPER_PATH = '/bin/keelhaul-syscalls';
 
@@ -31,11 +32,7 @@ export interface CwdObservation {
 }
 
 export function judgeCwd(fd: number, stdout: string): CwdObservation {
-  const v: Record<string, string> = {};
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) v[line.slice(0, eq)] = line.slice(eq + 1).trim();
-  }
+  const v = keyValueRecord(stdout);
   if (v.probe !== 'done' || v.cwd === undefined) return { fd, why: `the probe did not finish (${stdout.trim().slice(0, 120) || 'no output'})` };
   const dev = /^\d+:\d+$/;
   if (!v.cwd.startsWith('/')) return { fd, cwd: v.cwd, outside: true, why: `readlink /proc/self/cwd says "${v.cwd}": not a path in the container` };
@@ -173,11 +170,7 @@ export interface EnvJudgement {
 
 /** `imageEnv`: the names the image itself sets (Config.Env); `set`: the names keelhaul asked for. */
 export function judgeEnv(stdout: string, imageEnv: string[], set: string[] = []): EnvJudgement {
-  const v: Record<string, string> = {};
-  for (const line of stdout.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) v[line.slice(0, eq)] = line.slice(eq + 1).trim();
-  }
+  const v = keyValueRecord(stdout);
   const expected = new Set([...ENGINE_ENV, ...imageEnv, ...set]);
   const unexpected = new Set<string>();
   const credentials = new Set<string>();

@@ -11,9 +11,14 @@ export interface Verdict {
   observations?: Record<string, unknown>;
 }
 
-export function pass(observations?: Record<string, unknown>): Verdict {
-  return { outcome: 'pass', observations };
+/** A pass, with the reason it passed (shown in summary.json) or the observations to record. */
+export function pass(detail?: string | Record<string, unknown>): Verdict {
+  return typeof detail === 'string' ? { outcome: 'pass', why: detail } : { outcome: 'pass', observations: detail };
 }
+
+export const finding = (why: string, observations?: Record<string, unknown>): Verdict => ({ outcome: 'finding', why, observations });
+export const inconclusive = (why: string, observations?: Record<string, unknown>): Verdict => ({ outcome: 'inconclusive', why, observations });
+export const notApplicable = (why: string, observations?: Record<string, unknown>): Verdict => ({ outcome: 'not-applicable', why, observations });
 
 /** `outcome` with `why` when `condition` holds, else a pass; the observations either way. */
 export function verdictIf(condition: unknown, outcome: Verdict['outcome'], why: string, observations?: Record<string, unknown>): Verdict {

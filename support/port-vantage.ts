@@ -9,7 +9,7 @@
 //     (profile semantics.perContainerIp, Triton): clients reach those addresses directly, which is
 //     the documented semantics; no host port is shared, so none is held;
 //   - not applicable, with the platform's words, where the platform refuses the helper.
-import { PlatformRefusal } from '../adapters/platform/docker-client.js';
+import { isRefusal } from '../adapters/platform/docker-client.js';
 import { canBind, freePort, httpGet, isLoopback, waitForHttp } from '../adapters/tools/loopback.js';
 import { classifyRunner, containerMarker, type RunnerLocation } from '../adapters/tools/runner-location.js';
 import type { Connection } from '../adapters/platform/connection.js';
@@ -79,7 +79,7 @@ class HelperVantage implements PortVantage {
       w.observe('portHelper', { id: id.slice(0, 12), networkMode: 'host' });
       return id;
     } catch (error) {
-      if (!(error instanceof PlatformRefusal)) throw error;
+      if (!isRefusal(error)) throw error;
       w.observe('portHelper', { refused: error.rawMessage, status: error.statusCode });
       return w.notApplicable(`published ports live on the engine's host, and the platform refused a helper container in the host's network namespace (NetworkMode host): ${error.rawMessage}`);
     }
@@ -178,10 +178,15 @@ class ProcessVantage implements PortVantage {
   }
 }
 
+declare module './world.js' {
+  interface ScenarioContext {
+    portVantage?: PortVantage;
+  }
+}
+
 /** The scenario's vantage on published ports (one helper per scenario, made on first use). */
 export function portVantage(world: KeelhaulWorld): PortVantage {
-  world.state.portVantage ??= portsVia(world.profile) === 'helper-container'
+  return (world.ctx.portVantage ??= portsVia(world.profile) === 'helper-container'
     ? new HelperVantage(world)
-    : new ProcessVantage(world, world.parameters.runner ?? classifyRunner(world.platform.connection, undefined, undefined, containerMarker()));
-  return world.state.portVantage as PortVantage;
+    : new ProcessVantage(world, world.parameters.runner ?? classifyRunner(world.platform.connection, undefined, undefined, containerMarker())));
 }

@@ -1,13 +1,9 @@
 @noisy-neighbours
 Feature: Noisy neighbours: resource isolation, measured
-  A platform promises each container its own share of memory, CPU, processes and I/O. Each
-  scenario runs a bounded offender (limits and timeouts on every hog, fork floods only under a pids
-  limit) beside a victim, proves that both ran on one host (the kernel boot id both read, and the
-  platform's /info name and ID), measures what each actually got from inside, and judges with the
-  margins written in the steps, chosen so that a busy, shared 2-core machine gives the same verdict
-  every time. Raw numbers are in summary.json (observations) and in the attachments. A control the
-  platform lacks makes the scenario not-applicable with the reason; measurements that cannot be made
-  or co-location that cannot be proven make it inconclusive.
+  A platform promises each container its own share of memory, CPU, processes and I/O: a neighbour
+  that exhausts its own share must not take the victim's, and a limit the platform accepts must hold.
+  A control the platform lacks is not applicable; a measurement that cannot be made, or parties that
+  cannot be shown to share a host, are inconclusive. How it is measured: docs/noisy-neighbours.md.
 
   @RES-01
   Scenario: The memory limit is honoured and only the offender is OOM-killed

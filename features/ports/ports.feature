@@ -1,12 +1,9 @@
 @ports
 Feature: Published ports: collisions, hijack and hygiene
   On a shared host, no container may take over, hijack or block a port another container publishes,
-  and the platform must report a collision clearly. Every container here serves a unique token
-  with busybox httpd on a random high port of 127.0.0.1; the harness fetches the tokens itself.
-  "*" is the wildcard address as `docker run -p PORT:PORT` asks for it.
-  On a platform that gives each container its own address (profile semantics.perContainerIp), two
-  containers publishing the same port both succeed on different addresses: that passes as long as
-  each address still answers for its own container.
+  and the platform must report a collision clearly. Where the platform gives each container an
+  address of its own, two containers publishing the same port must land on different addresses, each
+  still answering for its own container. How it is measured: docs/ports.md.
 
   @PORT-01
   Scenario: The same host address and port cannot be published twice
