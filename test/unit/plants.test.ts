@@ -58,6 +58,11 @@ test('every plant is complete: a unique name, what it plants, a spec, selftest r
 });
 
 test('the planting runtime applies each spec from the table to a container config, and refuses an unknown plant', () => {
+  try {
+    execFileSync('jq', ['--version'], { stdio: 'ignore' });
+  } catch {
+    assert.fail('jq is not installed: the planting runtime needs it (bash scripts/test-tools.sh installs it)');
+  }
   const dir = mkdtempSync(join(tmpdir(), 'keelhaul-plants-'));
   // A copy of the runtime beside a copy of the table (it finds the table next to its own folder), with the
   // fixture folder in the temporary directory and `exec runc` replaced by a stop: nothing reaches runc.
