@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compareCheckIds } from '../judges/conformance.js';
 import type { RunSummary } from './summary.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 export type MatrixVerdict = 'conformant' | 'known' | 'undeclared' | 'out-of-date';
 
@@ -43,11 +44,11 @@ const FAMILY_NAMES: Record<string, string> = {
 type Scenario = RunSummary['scenarios'][number];
 
 function isConformance(s: Scenario): boolean {
-  return /^CONF-/.test(s.id) || s.tags.includes('@conformance') || Boolean((s.observations as Record<string, unknown>)?.conformance);
+  return /^CONF-/.test(s.id) || s.tags.includes('@conformance') || Boolean((s.observations as Record<string, unknown>)?.[OBSERVATION.conformance]);
 }
 
 function cellOf(s: Scenario): MatrixCell {
-  const c = (s.observations as Record<string, any>)?.conformance as Record<string, any> | undefined;
+  const c = (s.observations as Record<string, any>)?.[OBSERVATION.conformance] as Record<string, any> | undefined;
   const verdict = (c?.verdict as MatrixVerdict | undefined) ?? null;
   return {
     outcome: s.outcome,

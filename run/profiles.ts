@@ -4,22 +4,13 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { EngineKind, Fingerprint } from '../adapters/platform/fingerprint.js';
+import type { Fingerprint } from '../adapters/platform/fingerprint.js';
+import type { Profile } from '../judges/profile.js';
 import { UsageError } from '../judges/errors.js';
 import { packageRoot } from './paths.js';
 
-export interface Profile {
-  name: string;
-  description?: string;
-  match?: { engine?: EngineKind[] };
-  multiTenant: boolean;
-  promises?: { userNamespaces?: boolean; noNewPrivileges?: boolean; seccomp?: boolean; lsmConfinement?: boolean; defaultCapabilities?: string[] };
-  semantics?: { perContainerIp?: boolean; portRemapping?: boolean; memoryPackagesMiB?: number[]; noneNetwork?: boolean; placement?: 'single-host' | 'swarm-affinity'; ignoredOptions?: Record<string, string> };
-  timeouts?: { callSeconds?: number; provisioningSeconds?: number };
-  divergences?: Record<string, { class: string; note?: string; source?: string }>;
-  /** Where it was loaded from (added by the loader). */
-  source?: string;
-}
+// The type lives in judges/ (below every layer that reads a profile); re-exported for run/'s callers.
+export type { Profile } from '../judges/profile.js';
 
 export const SHIPPED_PROFILES = ['docker', 'podman', 'triton', 'triton-2015'] as const;
 

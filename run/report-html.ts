@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { OUTCOMES, exitMeaning, type Outcome } from '../judges/outcome.js';
 import { MATRIX_CELL_CSS, buildMatrix, matrixTableHtml, type Matrix } from './matrix.js';
 import type { RunSummary } from './summary.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 type Scenario = RunSummary['scenarios'][number];
 
@@ -134,10 +135,10 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     if (chart.groups.some((g) => g.bars.some((b) => b.value !== null))) charts.push({ scenario: s.id, ...chart });
   };
 
-  const quota = obj(o.cpuQuota);
+  const quota = obj(o[OBSERVATION.cpuQuota]);
   if (quota) {
     const rates = list(quota.rates);
-    const baseline = list(obj(o.throughputRatio)?.baselineRates);
+    const baseline = list(obj(o[OBSERVATION.throughputRatio])?.baselineRates);
     const refs: Chart['refs'] = [];
     if (num(quota.quotaCpus) !== null) refs.push({ label: `quota ${num(quota.quotaCpus)} CPUs`, value: num(quota.quotaCpus)!, kind: 'limit' });
     if (num(quota.ceilingCpus) !== null) refs.push({ label: `allowed ${num(quota.ceilingCpus)}`, value: num(quota.ceilingCpus)!, kind: 'ceiling' });
@@ -149,7 +150,7 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     });
   }
 
-  const rates = obj(o.cpuRates);
+  const rates = obj(o[OBSERVATION.cpuRates]);
   if (rates) {
     const alone = list(rates.victimAlone);
     const beside = list(rates.victimBeside);
@@ -167,7 +168,7 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
       })),
     });
   }
-  const fair = obj(o.fairShare);
+  const fair = obj(o[OBSERVATION.fairShare]);
   if (fair) {
     const shares = list(fair.perTrial);
     const refs: Chart['refs'] = [];
@@ -176,7 +177,7 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     add({ title: 'The victim\'s share of the contended CPU, per trial', unit: 'share', refs, groups: trials(shares.length).map((label, i) => ({ label, bars: [{ series: 'victim\'s share', value: shares[i] ?? null }] })) });
   }
 
-  const weights = obj(o.sharesRatio);
+  const weights = obj(o[OBSERVATION.sharesRatio]);
   if (weights) {
     const ratios = list(weights.perTrial);
     const refs: Chart['refs'] = [];
@@ -185,7 +186,7 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     add({ title: 'Throughput of the heavier container over the lighter one, per trial', unit: 'ratio', refs, groups: trials(ratios.length).map((label, i) => ({ label, bars: [{ series: 'heavy / light', value: ratios[i] ?? null }] })) });
   }
 
-  const pinned = obj(o.pinnedCpuRate);
+  const pinned = obj(o[OBSERVATION.pinnedCpuRate]);
   if (pinned) {
     add({
       title: 'CPU rate of a container pinned to its cpuset', unit: 'cpus',
@@ -194,9 +195,9 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     });
   }
 
-  const flood = obj(o.forkFlood);
+  const flood = obj(o[OBSERVATION.forkFlood]);
   if (flood) {
-    const victim = obj(o.victimForks);
+    const victim = obj(o[OBSERVATION.victimForks]);
     add({
       title: 'Processes started against the pids limit', unit: 'count',
       refs: num(flood.limit) !== null ? [{ label: `offender's pids limit ${num(flood.limit)}`, value: num(flood.limit)!, kind: 'limit' }] : [],
@@ -206,7 +207,7 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
       ],
     });
   }
-  const nproc = obj(o.nprocUlimit);
+  const nproc = obj(o[OBSERVATION.nprocUlimit]);
   if (nproc) {
     add({
       title: 'Processes started under an nproc ulimit', unit: 'count',
@@ -215,7 +216,7 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     });
   }
 
-  const offender = obj(o.offender);
+  const offender = obj(o[OBSERVATION.offender]);
   if (offender) {
     const written = num(offender.writtenKb);
     add({
@@ -226,9 +227,9 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     });
   }
 
-  const direct = obj(o.directWrite);
+  const direct = obj(o[OBSERVATION.directWrite]);
   if (direct) {
-    const buffered = obj(o.bufferedWrite);
+    const buffered = obj(o[OBSERVATION.bufferedWrite]);
     const bufferedRate = num(buffered?.bytesPerSecond);
     add({
       title: 'Direct write rate against the device write limit', unit: 'bytes/s',
@@ -238,7 +239,7 @@ export function chartsFor(s: Pick<Scenario, 'id' | 'observations'>): Chart[] {
     });
   }
 
-  const shm = obj(o.shm);
+  const shm = obj(o[OBSERVATION.shm]);
   if (shm) {
     add({
       title: 'What a container wrote to /dev/shm against its size', unit: 'bytes',
@@ -396,14 +397,14 @@ function section(id: string, title: string, count: number | undefined, body: Mar
 }
 
 function hardeningTable(scenarios: Scenario[], exposed: Set<string>): Markup | undefined {
-  const rows = scenarios.filter((s) => typeof s.observations?.hardening === 'string');
+  const rows = scenarios.filter((s) => typeof s.observations?.[OBSERVATION.hardening] === 'string');
   if (rows.length === 0) return undefined;
   const counts = new Map<string, number>();
-  for (const s of rows) counts.set(String(s.observations.hardening), (counts.get(String(s.observations.hardening)) ?? 0) + 1);
+  for (const s of rows) counts.set(String(s.observations[OBSERVATION.hardening]), (counts.get(String(s.observations[OBSERVATION.hardening])) ?? 0) + 1);
   return h`<p>Each dangerous option is asked for and classified from inside the container: <b>rejected</b> (refused at create, start or exec), <b>neutralised</b> (started, no effect inside) or <b>effective</b> (a finding on a multi-tenant profile, an exposure otherwise). ${[...counts].map(([c, n]) => h`<span class="pill h-${c}">${n} ${c}</span> `)}</p>
 <table border="1" class="list"><thead><tr><th>ID</th><th>classification</th><th>outcome</th><th>option and evidence</th></tr></thead><tbody>${rows.map((s) => h`<tr>
-<td class="id">${s.id}</td><td><span class="pill h-${String(s.observations.hardening)}">${String(s.observations.hardening)}</span>${exposed.has(s.id) ? h` <span class="small muted">exposure</span>` : ''}</td>
-<td>${pill(s.outcome)}</td><td class="detail">${String(s.observations.hardeningDetail ?? s.name)}</td></tr>`)}</tbody></table>`;
+<td class="id">${s.id}</td><td><span class="pill h-${String(s.observations[OBSERVATION.hardening])}">${String(s.observations[OBSERVATION.hardening])}</span>${exposed.has(s.id) ? h` <span class="small muted">exposure</span>` : ''}</td>
+<td>${pill(s.outcome)}</td><td class="detail">${String(s.observations[OBSERVATION.hardeningDetail] ?? s.name)}</td></tr>`)}</tbody></table>`;
 }
 
 function durationsHtml(scenarios: Scenario[], wallMs: number): Markup {
@@ -470,7 +471,7 @@ function runSections(summary: RunSummary, prefix: string, includeMatrix: Matrix 
     parts.push(section(`${prefix}resources`, 'Noisy neighbours: measurements', charts.length, h`<div class="charts">${charts.map(({ chart, scenario }) => h`<figure class="chartbox">
 <figcaption><span class="id">${chart.scenario}</span> ${chart.title} ${pill(scenario.outcome)}</figcaption>
 ${chartSvg(chart)}
-<p class="small">${scenario.reason || String(scenario.observations?.verdict ?? '')}${chart.note ? h`<br><span class="muted">${chart.note}</span>` : ''}</p>
+<p class="small">${scenario.reason || String(scenario.observations?.[OBSERVATION.verdict] ?? '')}${chart.note ? h`<br><span class="muted">${chart.note}</span>` : ''}</p>
 </figure>`)}</div>`));
   }
   parts.push(section(`${prefix}durations`, 'Durations', undefined, durationsHtml(summary.scenarios, summary.durationMs)));
@@ -488,7 +489,7 @@ function nav(summary: RunSummary, prefix: string, hasMatrix: boolean): Markup {
     if (summary.outcomes[o] > 0) links.push([`${prefix}${o}`, `${label} (${summary.outcomes[o]})`]);
   }
   if (summary.exposures.length > 0) links.push([`${prefix}exposures`, `exposures (${summary.exposures.length})`]);
-  if (summary.scenarios.some((s) => typeof s.observations?.hardening === 'string')) links.push([`${prefix}hardening`, 'hardening']);
+  if (summary.scenarios.some((s) => typeof s.observations?.[OBSERVATION.hardening] === 'string')) links.push([`${prefix}hardening`, 'hardening']);
   if (hasMatrix) links.push([`${prefix}matrix`, 'divergence matrix']);
   if (summary.scenarios.some((s) => chartsFor(s).length > 0)) links.push([`${prefix}resources`, 'noisy-neighbour measurements']);
   links.push([`${prefix}durations`, 'durations'], [`${prefix}target`, 'target and run']);
@@ -575,7 +576,7 @@ ${body.html}
 /** The whole page: one target (its sections), or several (an overview, then one part per target, then the matrix across them). */
 export function renderReport(input: ReportInput): string {
   const generatedAt = input.generatedAt ?? new Date().toISOString();
-  const conformance = (s: RunSummary) => s.scenarios.some((x) => /^CONF-/.test(x.id) || x.tags.includes('@conformance') || Boolean(x.observations?.conformance));
+  const conformance = (s: RunSummary) => s.scenarios.some((x) => /^CONF-/.test(x.id) || x.tags.includes('@conformance') || Boolean(x.observations?.[OBSERVATION.conformance]));
   const matrix = input.runs.some((r) => conformance(r.summary)) ? buildMatrix(input.runs.map((r) => ({ summary: r.summary }))) : undefined;
   if (input.runs.length === 1) {
     const summary = input.runs[0]!.summary;

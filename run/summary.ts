@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { OUTCOMES, exitMeaning, type Outcome, type OutcomeCounts } from '../judges/outcome.js';
 import { boundReason } from './console.js';
 import type { RunnerReport } from '../support/port-vantage.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 export interface RunSummary {
   run: string;
@@ -39,11 +40,11 @@ export function printConsoleSummary(summary: RunSummary, out: Writable): void {
     lines.push(`  ${LABELS[s.outcome].padEnd(12)} ${s.id.padEnd(10)} ${s.name}${s.reason ? `: ${boundReason(s.reason)}` : ''}`);
   }
   // The hardening family's three-way classification (observation "hardening"), passing or not.
-  const hardening = summary.scenarios.filter((s) => typeof s.observations?.hardening === 'string');
+  const hardening = summary.scenarios.filter((s) => typeof s.observations?.[OBSERVATION.hardening] === 'string');
   if (hardening.length > 0) {
     lines.push('  hardening (rejected / neutralised / effective):');
     for (const s of hardening) {
-      lines.push(`    ${s.id.padEnd(23)} ${String(s.observations.hardening).padEnd(11)} ${boundReason(String(s.observations.hardeningDetail ?? s.name), { items: 5, chars: 160 })}`);
+      lines.push(`    ${s.id.padEnd(23)} ${String(s.observations[OBSERVATION.hardening]).padEnd(11)} ${boundReason(String(s.observations[OBSERVATION.hardeningDetail] ?? s.name), { items: 5, chars: 160 })}`);
     }
   }
   if (summary.exposures.length > 0) {

@@ -25,7 +25,8 @@ done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "verdict-stability: -n wants a positive number" >&2; exit 2; }
 [ -n "$out" ] || out="$(mktemp -d /tmp/keelhaul-stability.XXXXXX)"
 mkdir -p "$out"
-[ -f dist/cli/main.js ] || npx tsc -p tsconfig.json
+# The table below reads the observation keys from the compiled judges/observation-keys.ts.
+{ [ -f dist/cli/main.js ] && [ -f dist/judges/observation-keys.js ]; } || npx tsc -p tsconfig.json
 
 for ((i = 1; i <= runs; i++)); do
   start=$(date +%s)
@@ -37,6 +38,10 @@ done
 
 node --input-type=module - "$out" "$runs" <<'EOF'
 import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+// Which observation holds each scenario's key number: declared once, in judges/observation-keys.ts.
+const { stabilityNumber } = await import(pathToFileURL(join(process.cwd(), 'dist', 'judges', 'observation-keys.js')).href);
 const [dir, n] = [process.argv[2], Number(process.argv[3])];
 const short = { pass: 'pass', finding: 'FIND', 'not-applicable': 'n/a', inconclusive: 'INCONC', error: 'ERROR' };
 const rows = new Map();
@@ -50,9 +55,7 @@ for (let i = 1; i <= n; i++) {
   for (const sc of s.scenarios) {
     if (!rows.has(sc.id)) rows.set(sc.id, Array(n).fill('-'));
     rows.get(sc.id)[i - 1] = short[sc.outcome] ?? sc.outcome;
-    const o = sc.observations ?? {};
-    const pick = o.cpuQuota?.medianRate ?? o.fairShare?.median ?? o.sharesRatio?.median ?? o.directWrite?.bytesPerSecond
-      ?? o.heartbeat?.maxGapS ?? o.forkFlood?.started ?? o.pinnedCpuRate?.rate;
+    const pick = stabilityNumber(sc.observations);
     if (pick !== undefined) {
       if (!numbers.has(sc.id)) numbers.set(sc.id, []);
       numbers.get(sc.id).push(pick);

@@ -1,6 +1,6 @@
 // What the run hands every worker through cucumber's worldParameters (JSON only).
 import type { Fingerprint } from '../adapters/platform/fingerprint.js';
-import type { Profile } from '../run/profiles.js';
+import type { Profile } from '../judges/profile.js';
 import type { RunnerLocation } from '../adapters/tools/runner-location.js';
 
 export interface KeelhaulParameters {

@@ -17,7 +17,7 @@ import {
   PORT_TABLE_SCRIPT, SERIES, holdScript, parseAnswers, parsePortTable, pickFreePort, requestSeriesScript, waitForHttpScript,
   type FetchResult,
 } from '../judges/host-ports.js';
-import type { Profile } from '../run/profiles.js';
+import type { Profile } from '../judges/profile.js';
 import type { KeelhaulWorld } from './world.js';
 
 export type PortsVia = 'helper-container' | 'keelhaul-process';

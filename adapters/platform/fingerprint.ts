@@ -2,7 +2,9 @@
 // Docker names its component "Engine", Podman "Podman Engine"; Triton reports Driver "sdc" and
 // OperatingSystem "SmartDataCenter" and sends no SecurityOptions.
 
-export type EngineKind = 'docker' | 'podman' | 'sdc' | 'unknown';
+import type { EngineKind } from '../../judges/profile.js';
+
+export type { EngineKind };
 
 export interface Fingerprint {
   engine: EngineKind;

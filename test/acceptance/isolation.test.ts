@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER, HARDENED, PODMAN, ROOT, WEAK, labelledContainers, reachable, runKeelhaul } from '../helpers/keelhaul.js';
 import { withPlant } from '../helpers/fixtures.js';
+import { combinedFindings, plant, plants, soloFindings } from '../helpers/plants.js';
 import { startTritonFixture } from '../fixtures/triton/server.js';
 
 // This issue's feature files plus the baseline (ISO-01/02); ISO-13..15 (network.feature) belong to
@@ -54,60 +55,42 @@ describe('isolation family on clean engines', () => {
 
 });
 
-// Plants are grouped so that no two plants of a group target the same scenario, and each finding's
-// reason must name the weakness of its own plant: the grouping saves runs without blurring which
-// plant each scenario caught.
+// Which scenario each plant must turn into a finding, and what the reason must name, is the plant table's
+// (test/fixtures/plants.json, ISO- findings). Plants are grouped here only to save runs: no two plants of a
+// group target the same scenario, and each finding's reason must name the weakness of its own plant, so
+// the grouping does not blur which plant each scenario caught. A plant of the table in no group runs alone.
+// Docker builds its seccomp profile from the capabilities it was asked for, so a capability the runtime
+// adds behind its back stays blocked by seccomp: ISO-01 catches cap-sys-admin from the capability bits, and
+// the calls themselves go through only with no-seccomp as well (the table's "with").
 interface Expectation { plant: string; id: string; reason: RegExp }
-const GROUPS: Expectation[][] = [
-  [
-    { plant: 'engine-socket', id: 'ISO-12', reason: /docker\.sock/ },
-    { plant: 'host-root', id: 'ISO-06', reason: /mounted at \/host/ },
-    { plant: 'unmask', id: 'ISO-09', reason: /not masked: .*\/proc\/keys/ },
-    { plant: 'devices-all', id: 'ISO-07', reason: /opened host device/ },
-    { plant: 'rw-proc-sys', id: 'ISO-08', reason: /\/proc\/sys \(mounted rw/ },
-    { plant: 'new-privs', id: 'ISO-18', reason: /NoNewPrivs: 0/ },
-  ],
-  [
-    { plant: 'host-pid', id: 'ISO-03', reason: /share namespaces: pid/ },
-    { plant: 'host-pid', id: 'ISO-04', reason: /sees the first container's process/ },
-    { plant: 'host-pid', id: 'ISO-05', reason: /kill -0 .* reached [1-9]/ },
-    { plant: 'rw-sys', id: 'ISO-08', reason: /\/sys \(mounted rw/ },
-  ],
-  // Docker builds its seccomp profile from the capabilities it was asked for, so a capability the
-  // runtime adds behind its back stays blocked by seccomp: ISO-01 catches it from the capability bits.
-  [
-    { plant: 'host-net', id: 'ISO-03', reason: /share namespaces: net/ },
-    { plant: 'host-net', id: 'ISO-22', reason: /docker\.sock \(in \/proc\/net\/unix\): Docker engine/ },
-    { plant: 'cap-sys-admin', id: 'ISO-01', reason: /holds SYS_ADMIN/ },
-  ],
-  [
-    { plant: 'host-ipc', id: 'ISO-03', reason: /share namespaces: ipc/ },
-    { plant: 'no-seccomp', id: 'ISO-10', reason: /Seccomp mode is 0/ },
-    { plant: 'no-seccomp', id: 'ISO-11', reason: /created a new user namespace/ },
-  ],
-  [
-    { plant: 'host-uts', id: 'ISO-03', reason: /share namespaces: uts/ },
-    { plant: 'cap-all', id: 'ISO-01', reason: /holds SYS_ADMIN, SYS_MODULE, SYS_PTRACE/ },
-  ],
+const GROUPS: string[][] = [
+  ['engine-socket', 'host-root', 'unmask', 'devices-all', 'rw-proc-sys', 'new-privs'],
+  ['host-pid', 'rw-sys'],
+  ['host-net', 'cap-sys-admin'],
+  ['host-ipc', 'no-seccomp'],
+  ['host-uts', 'cap-all'],
   // Issue 14: inheritable capabilities (the sign of CVE-2022-24769/29162), a seccomp filter that blocks
-  // nothing (still "Seccomp: 2"), and a working directory outside the container's root (CVE-2024-21626).
-  [
-    { plant: 'inheritable-caps', id: 'ISO-01', reason: /CapInh 0x0*a80425fb .*CVE-2022-24769/ },
-    { plant: 'allow-all-seccomp', id: 'ISO-20', reason: /Seccomp: 2\) let through .*bpf \(EINVAL\).*perf_event_open \(EFAULT\)/ },
-    { plant: 'cwd-outside-root', id: 'ISO-19', reason: /outside its root \(the CVE-2024-21626 precondition\): fd 3/ },
-    { plant: 'inject-secret', id: 'ISO-21', reason: /credentials-looking variables it did not ask for: KEELHAUL_PLANTED_API_TOKEN/ },
-    // A host folder holding the engine's socket, bound as a directory: ISO-12 (root filesystem and
-    // socket mount points) misses it, the search across mounts does not.
-    { plant: 'host-run', id: 'ISO-22', reason: /\/run\/host\/docker\.sock: Docker engine/ },
-    { plant: 'rw-cgroup', id: 'ISO-23', reason: /devices\.allow can be opened for writing/ },
-  ],
-  // With both, the calls themselves go through: ISO-10 sees setns, sethostname and mount allowed.
-  [
-    { plant: 'cap-sys-admin', id: 'ISO-10', reason: /allowed to join another namespace.*change the hostname.*mount a filesystem/ },
-    { plant: 'cap-sys-admin', id: 'ISO-10-DEEP', reason: /mounted a tmpfs/ },
-  ],
+  // nothing (still "Seccomp: 2"), a working directory outside the container's root (CVE-2024-21626), and a
+  // host folder holding the engine's socket bound as a directory (only the search across mounts finds it).
+  ['inheritable-caps', 'allow-all-seccomp', 'cwd-outside-root', 'inject-secret', 'host-run', 'rw-cgroup'],
 ];
-const COMBINED: Record<number, string> = { 6: 'cap-sys-admin,no-seccomp' };
+const expect = (f: { plant: string; id: string; reason: string }): Expectation => ({ plant: f.plant, id: f.id, reason: new RegExp(f.reason) });
+const grouped = new Set(GROUPS.flat());
+const RUNS: Array<{ plants: string; group: Expectation[] }> = [
+  ...GROUPS.map((names) => ({ plants: names.join(','), group: names.flatMap((n) => soloFindings(n, 'ISO-')).map(expect) })),
+  ...plants().filter((p) => !grouped.has(p.name) && soloFindings(p.name, 'ISO-').length > 0)
+    .map((p) => ({ plants: p.name, group: soloFindings(p.name, 'ISO-').map(expect) })),
+  ...combinedFindings('ISO-').map((c) => ({ plants: c.plants.join(','), group: c.findings.map(expect) })),
+];
+
+test('every group names plants of the table, and no two of a group target the same scenario', () => {
+  for (const { plants: names, group } of RUNS) {
+    for (const name of names.split(',')) plant(name);
+    const ids = group.map((e) => e.id);
+    assert.deepEqual(ids.filter((id, i) => ids.indexOf(id) !== i), [], `${names}: two plants of the group target the same scenario`);
+    assert.ok(group.length > 0, `${names}: no ISO- findings in the plant table`);
+  }
+});
 
 describe('isolation family on the weak fixture daemon', () => {
   test('passes with nothing planted', async () => {
@@ -116,8 +99,7 @@ describe('isolation family on the weak fixture daemon', () => {
     assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
   });
 
-  GROUPS.forEach((group, index) => {
-    const plants = COMBINED[index] ?? [...new Set(group.map((e) => e.plant))].join(',');
+  RUNS.forEach(({ plants, group }) => {
     const ids = [...new Set(group.map((e) => e.id))];
     test(`${plants} caught by ${ids.join(', ')}`, async () => {
       const tags = ids.map((id) => (id.endsWith('-DEEP') ? `(@deep and @${id})` : `@${id}`)).join(' or ');

@@ -167,4 +167,19 @@ describe('ISO-14 on a leaky fabric (hijack fixture: one hub bridge for every net
     assert.equal(bystander.outcome, 'finding', bystander.reason);
     assert.match(bystander.reason, /can see their traffic/);
   });
+
+  test('a profile declaring semantics.networkIsolation: false turns the cross-network reach into an exposure', async () => {
+    // The key is in profiles/schema.json (it was not, so this branch could never run): a user's
+    // profile file is validated, and the step reads it.
+    const dir = project({
+      'features/network.feature': readFileSync(FEATURE, 'utf8'),
+      'flat.yaml': 'name: flat\nmultiTenant: false\nsemantics:\n  networkIsolation: false\n',
+    });
+    const r = await run(fixture.url, ['features/network.feature'], ['--tags', '@ISO-14', '--profile', join(dir, 'flat.yaml')], DOCKER, dir);
+    assert.equal(r.exitCode, 0, `${r.stdout}\n${r.stderr}`);
+    const [crossNet] = scenarios(r.summary, 'ISO-14');
+    assert.equal(crossNet.outcome, 'pass', crossNet.reason);
+    assert.equal(crossNet.observations['fetchFrom.y'].reached, true);
+    assert.ok(r.summary.exposures.some((e: any) => e.id === 'ISO-14' && /reached "A" on another network \(profile flat declares networks are not isolated\)/.test(e.what)), JSON.stringify(r.summary.exposures));
+  });
 });
