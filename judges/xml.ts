@@ -34,8 +34,12 @@ export function selectorProblem(kind: SelectorKind, selector: string): string | 
 export function xmlMatches(text: string, kind: SelectorKind, selector: string): boolean {
   if (kind === 'css') return selectOne(selector, parseDocument(text, { xmlMode: true }), { xmlMode: true }) !== null;
   const errors: string[] = [];
-  const document = new DOMParser({ onError: (level, message) => { if (level !== 'warning') errors.push(message); } })
-    .parseFromString(text, 'text/xml');
+  let document: unknown;
+  try {
+    document = new DOMParser({ onError: (level, message) => { if (level !== 'warning') errors.push(message); } }).parseFromString(text, 'text/xml');
+  } catch (error) {
+    errors.push((error as Error).message);
+  }
   if (errors.length > 0) throw new Error(`not well-formed XML: ${errors[0]!.split('\n')[0]}`);
   const found = xpath.select(selector, document as unknown as Node);
   return Array.isArray(found) ? found.length > 0 : Boolean(found);

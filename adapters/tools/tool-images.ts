@@ -20,10 +20,12 @@ const LABEL = 'org.keelhaul.tool';
 
 /** The newest image of this tool on the platform (by label, else by the `keelhaul-tool/<name>` tag). */
 export async function findToolImage(platform: PlatformClient, name: string): Promise<ToolImage | undefined> {
-  const filters = encodeURIComponent(JSON.stringify({ label: [`${LABEL}=${name}`] }));
-  const response = await platform.raw({ method: 'GET', path: `/images/json?filters=${filters}` });
-  if (response.status !== 200) return undefined;
-  const images = JSON.parse(response.text) as Array<{ RepoTags?: string[] | null; Created?: number }>;
+  const list = async (filter: Record<string, string[]>) => {
+    const response = await platform.raw({ method: 'GET', path: `/images/json?filters=${encodeURIComponent(JSON.stringify(filter))}` });
+    return response.status === 200 ? JSON.parse(response.text) as Array<{ RepoTags?: string[] | null; Created?: number }> : [];
+  };
+  const labelled = await list({ label: [`${LABEL}=${name}`] });
+  const images = labelled.length > 0 ? labelled : await list({ reference: [`keelhaul-tool/${name}`] });
   const tags = images
     .sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0))
     .flatMap((image) => image.RepoTags ?? [])
