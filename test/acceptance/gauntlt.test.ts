@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOCKER, ENGINES, ROOT, labelledContainers, project, runKeelhaul } from '../helpers/keelhaul.js';
+import { DOCKER, ENGINES, ROOT, api, labelledContainers, project, runKeelhaul } from '../helpers/keelhaul.js';
 
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'gauntlt');
 const UPSTREAM = join(FIXTURES, 'upstream');
@@ -150,3 +150,25 @@ describe('bin/keelhaul-docker passes .attack files through', () => {
     assert.equal(defined.status, 1, defined.stdout + defined.stderr);
   });
 });
+
+// The curl and nmap adapters in real tool images (`keelhaul tools build curl nmap`): run where the
+// images are on the engine (the tools tests build them), skipped with the reason where they are not.
+for (const [engine, target] of ENGINES) {
+  describe(`the curl and nmap adapters on ${engine}`, async () => {
+    const missing: string[] = [];
+    for (const tool of ['curl', 'nmap']) {
+      const filters = encodeURIComponent(JSON.stringify({ reference: [`keelhaul-tool/${tool}`] }));
+      const { body } = await api(target, `/images/json?filters=${filters}`).catch(() => ({ body: [] }));
+      if (!Array.isArray(body) || body.length === 0) missing.push(tool);
+    }
+    const skip = missing.length > 0 ? `no keelhaul-tool/${missing.join(', keelhaul-tool/')} on ${engine} (keelhaul tools build ${missing.join(' ')})` : false;
+    test('holding: pass; not holding: one finding per scenario', { skip }, async () => {
+      const holds = await run([join(FIXTURES, 'tools', 'holds.attack')], target);
+      assert.equal(holds.exitCode, 0, holds.stdout + holds.stderr);
+      assert.equal(holds.summary.outcomes.pass, 3);
+      const fails = await run([join(FIXTURES, 'tools', 'does-not-hold.attack')], target);
+      assert.equal(fails.exitCode, 1, fails.stdout + fails.stderr);
+      assert.equal(fails.summary.outcomes.finding, 3, fails.stdout);
+    });
+  });
+}
