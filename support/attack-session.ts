@@ -164,6 +164,8 @@ export interface LaunchOptions {
   workingDir?: string;
   /** Keep the exited container until the scenario ends (files it wrote are read from it). */
   keep?: boolean;
+  /** Capabilities added to the attack container (HostConfig.CapAdd). */
+  capAdd?: string[];
 }
 
 export async function launch(world: KeelhaulWorld, image: string, script: string, timeoutSeconds?: number, options: LaunchOptions = {}): Promise<void> {
@@ -175,7 +177,9 @@ export async function launch(world: KeelhaulWorld, image: string, script: string
   const command = fillPlaceholders(script, state.values);
   const network = await ensureNetwork(world);
   const started = Date.now();
-  const spec: ContainerSpec & { cmd: string[] } = { image, cmd: ['sh', '-c', command], env: options.env, workingDir: options.workingDir, ...onNetwork(network) };
+  const placed = onNetwork(network);
+  if (options.capAdd) placed.hostConfig.CapAdd = options.capAdd;
+  const spec: ContainerSpec & { cmd: string[] } = { image, cmd: ['sh', '-c', command], env: options.env, workingDir: options.workingDir, ...placed };
   const result = options.keep
     ? await world.platform.runToCompletion(spec, world.scenarioId, seconds * 1000, (id) => world.resources.track('container', id), world.signal)
     : await world.runContainer(spec, seconds * 1000);

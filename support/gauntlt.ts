@@ -18,6 +18,13 @@ import type { KeelhaulWorld } from './world.js';
 export const ATTACK_DIR = '/tmp/aruba';
 /** aruba's timeouts for Gauntlt's @slow and @reallyslow tags (cli_helper.rb), in seconds. */
 const TAG_SECONDS: Record<string, number> = { '@slow': 30, '@reallyslow': 600 };
+/**
+ * Gauntlt ran its tools on the host, where ping is setuid and nmap runs as root with raw sockets.
+ * Docker's default capabilities include NET_RAW, Podman's (4.x) do not: without it nmap quits
+ * ("dnet: Failed to open device eth0") and ping is refused. Adding it back makes an attack file behave
+ * the same on both; the container is still on the scenario's own network, bounded and removed.
+ */
+const GAUNTLT_CAPABILITIES = ['NET_RAW'];
 /** A file read back from an attack container is at most this large. */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
@@ -119,7 +126,7 @@ export async function launchGauntlt(world: KeelhaulWorld, name: string, command:
   session.values = resolveValues(session.values);
   const seconds = Math.max(Math.round(world.parameters.containerTimeoutMs / 1000), gauntlt(world).minimumSeconds);
   world.observe('gauntltAdapter', adapter);
-  await launch(world, image, command, seconds, { workingDir: ATTACK_DIR, keep: true });
+  await launch(world, image, command, seconds, { workingDir: ATTACK_DIR, keep: true, capAdd: GAUNTLT_CAPABILITIES });
 }
 
 /** `When I launch an "nmap-NAME" attack`: one of Gauntlt's canned nmap commands. */

@@ -29,8 +29,8 @@ export async function findToolImage(platform: PlatformClient, name: string): Pro
   const tags = images
     .sort((a, b) => (b.Created ?? 0) - (a.Created ?? 0))
     .flatMap((image) => image.RepoTags ?? [])
-    .map((tag) => tag.replace(/^localhost\//, ''))
-    .filter((tag) => tag.startsWith(`keelhaul-tool/${name}:`));
+    // Podman lists a local tag as localhost/... or docker.io/...: matched without it, run as listed.
+    .filter((tag) => tag.replace(/^(localhost|docker\.io)\//, '').startsWith(`keelhaul-tool/${name}:`));
   const ref = tags[0];
   return ref ? { name, version: ref.slice(ref.lastIndexOf(':') + 1), ref } : undefined;
 }
