@@ -51,6 +51,14 @@ function runIdOption(value: string): string {
   return value;
 }
 
+/** --define name=value (repeatable): a Gauntlt profile value; a later one for the same name wins. */
+function define(value: string, previous: Record<string, string>): Record<string, string> {
+  const equals = value.indexOf('=');
+  const name = equals > 0 ? value.slice(0, equals) : '';
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) throw new InvalidArgumentError(`"${value}" is not name=value (a name is letters, digits, _ . -)`);
+  return { ...previous, [name]: value.slice(equals + 1) };
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -85,6 +93,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--peer-target <url>', 'a second tenant (another account) of the same platform, for tenant-to-tenant scenarios')
     .option('--peer-cert-path <dir>', 'the second tenant\'s certificate folder (as DOCKER_CERT_PATH is for the first)')
     .addOption(new Option('--call-timeout <seconds>', 'upper bound on one API call (default: DOCKER_CLIENT_TIMEOUT, else the profile\'s, else 30)').argParser(seconds))
+    .option('--define <name=value>', 'a profile value for <name> placeholders (Gauntlt\'s profile), winning over the file\'s; repeatable', define, {})
     .action(async (paths: string[], opts) => {
       const { runSuite } = await import('../run/run.js');
       if (opts.target.length > 1) {
@@ -102,6 +111,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--require <path>', 'extra step or support file or folder; repeatable', collect, [])
     .option('--profile <name|file>', 'also validate this profile', undefined)
     .option('--tags <expr>', 'only these scenarios')
+    .option('--define <name=value>', 'accepted (and its form checked) so that one command line checks and runs; repeatable', define, {})
     .action(async (paths: string[], opts) => {
       const { check } = await import('../run/check.js');
       exit(await check({ paths, requires: opts.require, profile: opts.profile, tags: opts.tags, cwd: process.cwd(), stdout: process.stdout }));
@@ -175,7 +185,7 @@ function common(paths: string[], opts: Record<string, any>) {
     paths, profile: opts.profile, tags: opts.tags, parallel: opts.parallel, reportsDir: opts.reports,
     image: opts.image, requires: opts.require, advisory: Boolean(opts.advisory), containerTimeoutMs: opts.containerTimeout, runId: opts.runId,
     callTimeoutMs: opts.callTimeout === undefined ? undefined : opts.callTimeout * 1000,
-    peerTarget: opts.peerTarget, peerCertPath: opts.peerCertPath,
+    peerTarget: opts.peerTarget, peerCertPath: opts.peerCertPath, defines: opts.define,
     cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr,
   };
 }

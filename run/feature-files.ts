@@ -1,17 +1,49 @@
 // Which files a features path stands for: the one place that decides what kinds of path keelhaul
-// reads (add Gauntlt's `.attack` here when it is supported), walks folders (symlinks followed, loops
-// refused, each file once), and refuses files it cannot read sensibly (not UTF-8, too large).
-// Everything here is bad input: a UsageError (exit 2) with one line naming the path.
+// reads (`.feature`, and Gauntlt's `.attack`, which is plain Gherkin under another name), walks
+// folders (symlinks followed, loops refused, each file once), and refuses files it cannot read
+// sensibly (not UTF-8, too large). Everything here is bad input: a UsageError (exit 2) with one line
+// naming the path.
 import { readFileSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { extname, join, relative, resolve } from 'node:path';
 import { UsageError } from '../judges/errors.js';
 
 /** File name endings keelhaul reads, and what they hold. */
-export const READABLE_KINDS: Record<string, string> = { '.feature': 'Gherkin' };
+export const READABLE_KINDS: Record<string, string> = { '.feature': 'Gherkin', '.attack': 'Gauntlt attack (Gherkin)' };
 /** Endings people try that keelhaul does not read, with the reason. */
 const UNSUPPORTED_KINDS: Record<string, string> = {
-  '.attack': 'Gauntlt .attack files are not supported yet',
+  '.audit': 'Gauntlt .audit files are not read (rename it to .attack)',
 };
+
+let gherkinTaught = false;
+/**
+ * Cucumber hands each path to @cucumber/gherkin's makeSourceEnvelope, which accepts only `.feature`
+ * and `.md` uris. Rather than copy `.attack` files to temporary `.feature` names (every report, error
+ * and `file:line` would then name the copy), the envelope maker is wrapped so a `.attack` uri is plain
+ * Gherkin: the file keeps its own name everywhere. Gherkin looks the function up on its module's
+ * exports at each call (the `default` of makeSourceEnvelope.js, re-exported by index.js), so wrapping
+ * those two exports is enough; if an upgrade moves them, this fails loudly here instead.
+ */
+export function teachGherkinOurKinds(): void {
+  if (gherkinTaught) return;
+  const fromStreams = createRequire(createRequire(import.meta.url).resolve('@cucumber/gherkin-streams'));
+  type Maker = (data: string, uri: string) => { source: { uri: string } };
+  const index = fromStreams('@cucumber/gherkin') as { makeSourceEnvelope?: Maker };
+  const module = fromStreams('@cucumber/gherkin/dist/src/makeSourceEnvelope.js') as { default?: Maker };
+  const original = module.default;
+  if (typeof original !== 'function' || index.makeSourceEnvelope !== original) {
+    throw new Error('@cucumber/gherkin\'s makeSourceEnvelope moved: .attack files cannot be read with this cucumber version');
+  }
+  const wrapped: Maker = (data, uri) => {
+    if (!uri.endsWith('.attack')) return original(data, uri);
+    const envelope = original(data, `${uri}.feature`);
+    envelope.source.uri = uri;
+    return envelope;
+  };
+  module.default = wrapped;
+  index.makeSourceEnvelope = wrapped;
+  gherkinTaught = true;
+}
 
 /**
  * The largest feature file read. Cucumber builds every scenario in memory several times over (AST,
@@ -40,6 +72,7 @@ export interface FeatureFiles {
 
 /** Turn the given paths (files, folders, `file:line`) into the feature files they stand for. */
 export function resolveFeatureFiles(paths: string[], cwd: string, defaultPath: string): FeatureFiles {
+  teachGherkinOurKinds();
   const chosen = paths.length > 0 ? paths : [defaultPath];
   const files: string[] = [];
   const seen = new Set<string>();

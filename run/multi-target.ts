@@ -49,6 +49,7 @@ function childArgs(o: MultiTargetOptions, target: string, reportsDir: string): s
   if (o.callTimeoutMs !== undefined) args.push('--call-timeout', String(Math.round(o.callTimeoutMs / 1000)));
   if (o.peerTarget) args.push('--peer-target', o.peerTarget);
   if (o.peerCertPath) args.push('--peer-cert-path', o.peerCertPath);
+  for (const [name, value] of Object.entries(o.defines ?? {})) args.push('--define', `${name}=${value}`);
   return args;
 }
 

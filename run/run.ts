@@ -44,6 +44,8 @@ export interface RunOptions {
   peerCertPath?: string;
   /** Given with --run-id (scripts that need the id before anything is printed); else a new one. */
   runId?: string;
+  /** --define name=value: Gauntlt profile values (support/attack-session.ts setValue). */
+  defines?: Record<string, string>;
   cwd: string;
   stdout: Writable;
   stderr: Writable;
@@ -205,6 +207,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     profile, fingerprint: platform.fingerprint, containerTimeoutMs: options.containerTimeoutMs ?? 60_000, timeouts,
     peer: peer && options.peerTarget ? { target: options.peerTarget, certPath: options.peerCertPath, apiVersion: peer.negotiation.version } : undefined,
     runner: { where: runner.where, detail: runner.detail, measured: runner.measured },
+    defines: options.defines,
   };
   const runConfig = await buildRunConfiguration({
     ...selection,

@@ -46,7 +46,10 @@ function sourceLocation(uri: string, line: number, pattern: string, root: string
     const lines = readFileSync(source, 'utf8').split('\n');
     // The pattern as written in a quoted literal: ' and \ escaped.
     const written = [pattern, pattern.replace(/\\/g, '\\\\').replace(/'/g, "\\'"), pattern.replace(/"/g, '\\"')];
-    const index = lines.findIndex((l) => written.some((w) => l.includes(`'${w}'`) || l.includes(`"${w}"`) || l.includes(`\`${w}\``)));
+    // A RegExp pattern is written as its own literal (/^...$/), which String() gives back as written.
+    const literal = /^\/.*\/[a-z]*$/s.test(pattern) ? pattern : undefined;
+    const index = lines.findIndex((l) => (literal !== undefined && l.includes(`(${literal},`))
+      || written.some((w) => l.includes(`'${w}'`) || l.includes(`"${w}"`) || l.includes(`\`${w}\``)));
     return { file: show(source), line: index >= 0 ? index + 1 : line };
   }
   return { file: show(absolute), line };

@@ -29,17 +29,22 @@ function knownTools(): string {
   return Object.keys(TOOL_CATALOGUE).join(', ');
 }
 
-function checkNames(names: string[]): Array<[string, ToolEntry]> {
+function checkNames(names: string[], from?: string): Array<[string, ToolEntry]> {
   if (names.length === 0) throw new UsageError(`tools build: name at least one tool (${knownTools()})`);
   return [...new Set(names)].map((name) => {
     const entry = catalogueEntry(name);
-    if (!entry) throw new UsageError(`tools build: unknown tool "${name}" (known: ${knownTools()})`);
-    return [name, entry];
+    if (entry) return [name, entry];
+    // A tool Debian does not package (sslyze, for Gauntlt's adapter) can still come from the user's own
+    // image: its binary, of the tool's name, must run there (checked by fromImage).
+    if (from && /^[a-z0-9][a-z0-9._-]{0,63}$/.test(name)) {
+      return [name, { packages: [], command: name, describe: `brought by the user (${from})`, probe: `command -v ${name} >/dev/null` }];
+    }
+    throw new UsageError(`tools build: unknown tool "${name}" (known: ${knownTools()}; any other only with --from IMAGE)`);
   });
 }
 
 export async function toolsBuild(options: ToolsBuildOptions): Promise<number> {
-  const tools = checkNames(options.names);
+  const tools = checkNames(options.names, options.from);
   if (options.from && tools.length !== 1) throw new UsageError('tools build --from IMAGE: name exactly one tool (the image is tagged as that tool)');
   const log = (line: string) => options.stderr.write(`keelhaul tools: ${line}\n`);
   const runId = `tools-${newRunId()}`;

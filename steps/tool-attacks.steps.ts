@@ -30,10 +30,12 @@ interface ToolAttackState {
   tls?: { xml: string; endpoint: string; vantage: string };
   http?: { direct: string; published: string; url: string; probe: { header: string; value: string } };
 }
+declare module '../support/world.js' {
+  interface ScenarioContext { toolAttacks?: ToolAttackState }
+}
 
 function toolState(world: KeelhaulWorld): ToolAttackState {
-  world.state.toolAttacks ??= { tools: {} } satisfies ToolAttackState;
-  return world.state.toolAttacks as ToolAttackState;
+  return (world.ctx.toolAttacks ??= { tools: {} });
 }
 
 function tool(world: KeelhaulWorld, name: string): ToolImage {

@@ -19,6 +19,8 @@ export interface KeelhaulParameters {
   timeouts?: { callMs: number; provisioningMs: number };
   /** Where keelhaul runs relative to the engine (run/runner.ts); absent in older callers. */
   runner?: RunnerLocation;
+  /** --define name=value: Gauntlt profile (and attack) values set on the command line; they win over the file's. */
+  defines?: Record<string, string>;
 }
 
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.keelhaul.outcome+json';

@@ -290,14 +290,15 @@ describe('no vacuous passes: authoring', () => {
   });
 
   test('paths that hold no scenario: check says "no feature files" (2), run says nothing ran (3), other kinds of path are usage errors (2)', async () => {
-    const dir = project({ 'attacks/x.attack': 'Feature: gauntlt\n', 'x.txt': 'hello\n' });
+    // (.attack files are read like .feature since issue 18; Gauntlt's old .audit name is not.)
+    const dir = project({ 'attacks/x.audit': 'Feature: gauntlt\n', 'x.txt': 'hello\n' });
     const check = await runKeelhaul(['check', 'attacks'], { cwd: dir });
     assert.equal(check.exitCode, 2);
-    assert.equal(check.stderr.trim(), 'keelhaul: no feature files in attacks (keelhaul reads .feature files)');
+    assert.equal(check.stderr.trim(), 'keelhaul: no feature files in attacks (keelhaul reads .feature, .attack files)');
     const run = await runKeelhaul(['run', 'attacks', '--target', UNREACHABLE], { cwd: dir });
     assert.equal(run.exitCode, 3);
     assert.equal(run.stderr.trim(), 'keelhaul: nothing ran: attacks holds no feature file');
-    for (const path of ['attacks/x.attack', 'x.txt']) {
+    for (const path of ['attacks/x.audit', 'x.txt']) {
       const r = await runKeelhaul(['check', path], { cwd: dir });
       assert.equal(r.exitCode, 2, r.stderr);
       assert.match(r.stderr.trim(), new RegExp(`^keelhaul: features path ${path.replace('.', '\\.')}: [^\\n]+$`));
