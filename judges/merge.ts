@@ -45,6 +45,8 @@ export interface PartFacts {
   shard?: { index: number; total: number; selectionSize: number; scenarios: number };
   scenarios: number;
   hasSummary: boolean;
+  /** The engine's own name (its fingerprint's host name), when it reported one. */
+  engine?: string;
 }
 
 /**
@@ -62,6 +64,9 @@ export function checkShards(parts: PartFacts[]): { incomplete: string[]; conflic
   for (const column of columns) {
     const sharded = parts.filter((p) => p.column === column && p.shard);
     if (sharded.length === 0) continue;
+    // The same URL on two CI agents is two engines (each agent's own socket): not shards of one run.
+    const engines = [...new Set(sharded.map((p) => p.engine).filter(Boolean))];
+    if (engines.length > 1) conflicts.push(`${column}: the shards ran against different engines (${engines.join(', ')}): point every shard at one engine with --target, or merge them as targets`);
     const whole = parts.filter((p) => p.column === column && !p.shard);
     if (whole.length > 0) conflicts.push(`${column}: both a whole run (${whole[0]!.label}) and shards (${sharded[0]!.label}): merge one or the other`);
     const totals = new Set(sharded.map((p) => p.shard!.total));

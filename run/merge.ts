@@ -118,7 +118,7 @@ export function mergeReports(parts: MergePart[], outDir: string, options: { inco
   });
   const facts: PartFacts[] = runs.map((r) => ({
     label: `${relative(process.cwd(), r.part.dir) || r.part.dir} (${r.column}${r.summary.shard ? `, shard ${r.summary.shard.index}/${r.summary.shard.total}` : ''})`,
-    column: r.column, exitCode: r.summary.exitCode, shard: r.summary.shard, scenarios: r.summary.scenarios.length, hasSummary: Boolean(r.part.summary),
+    column: r.column, exitCode: r.summary.exitCode, shard: r.summary.shard, scenarios: r.summary.scenarios.length, hasSummary: Boolean(r.part.summary), engine: r.summary.target.name,
   }));
   const shardCheck = checkShards(facts);
   if (shardCheck.conflicts.length > 0) throw new UsageError(`merge: ${shardCheck.conflicts.join('; ')}`);

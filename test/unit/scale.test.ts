@@ -114,6 +114,7 @@ test('merge: a missing or interrupted shard is named; two splits or a shard twic
   assert.match(checkShards([part({ shard: shard(1, 2) }), part({ shard: shard(1, 2) })]).conflicts.join(), /shard 1\/2 is given twice/);
   assert.match(checkShards([part({ shard: shard(1, 2) }), part({ shard: shard(2, 3) })]).conflicts.join(), /different splits/);
   assert.match(checkShards([part({ shard: shard(1, 2, 6, 2) }), part({ shard: shard(2, 2, 6, 3) })]).incomplete.join(), /hold 5 of the selection's 6/);
+  assert.match(checkShards([part({ shard: shard(1, 2), engine: 'agent-1' }), part({ shard: shard(2, 2), engine: 'agent-2' })]).conflicts.join(), /different engines \(agent-1, agent-2\)/);
   // Columns are judged each on their own.
   assert.deepEqual(checkShards([part({ shard: shard(1, 1, 2, 2) }), part({ column: 'podman', shard: shard(1, 1, 2, 2) })]), { incomplete: [], conflicts: [] });
 });
