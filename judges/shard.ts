@@ -95,15 +95,18 @@ export function durationsFromSummary(summary: unknown): Map<string, number> {
 interface GherkinNode { [key: string]: any }
 
 /**
- * The scenarios of cucumber's messages (a dry run's gherkinDocument and pickle envelopes, in order)
+ * The scenarios of cucumber's messages (a dry run's gherkinDocument, pickle and testCase envelopes, in order)
  * with their group and selecting line. `idOf` gives a pickle's scenario ID (judges/scenario-id.ts).
  */
 export function shardScenariosFromEnvelopes(envelopes: any[], idOf: (pickle: any, document: GherkinNode) => string): ShardScenario[] {
   const documents = new Map<string, GherkinNode>();
   const out: ShardScenario[] = [];
+  // cucumber emits a pickle for every scenario it parsed; the selection (tags, lines) is the pickles
+  // that got a test case.
+  const selected = new Set(envelopes.filter((e) => e.testCase).map((e) => e.testCase.pickleId));
   for (const e of envelopes) {
     if (e.gherkinDocument) documents.set(e.gherkinDocument.uri, e.gherkinDocument);
-    if (!e.pickle) continue;
+    if (!e.pickle || !selected.has(e.pickle.id)) continue;
     const pickle = e.pickle;
     const document = documents.get(pickle.uri);
     const nodes = nodeIndex(document);

@@ -71,12 +71,16 @@ test('groups from cucumber messages: a Background holds its feature together, ou
         { tags: [{ name: '@CONF-R2' }], tableBody: [{ id: 'q2', location: loc(16) }] }] } },
       { scenario: { id: 'p1', location: loc(20) } }] } } },
   ];
-  const pickle = (uri: string, ids: string[], tags: string[], name = 'x') => ({ pickle: { uri, name, astNodeIds: ids, tags: tags.map((t) => ({ name: t })) } });
-  const envelopes = [...docs,
+  const pickle = (uri: string, ids: string[], tags: string[], name = 'x') => ({ pickle: { id: `${uri}/${ids.join('/')}`, uri, name, astNodeIds: ids, tags: tags.map((t) => ({ name: t })) } });
+  const pickles = [
     pickle('bg.feature', ['s1'], ['@ISO-06']), pickle('bg.feature', ['s2'], ['@ISO-07']),
     pickle('o.feature', ['o1', 'r1'], ['@PORT-02']), pickle('o.feature', ['o1', 'r2'], ['@PORT-02']),
     pickle('o.feature', ['o2', 'q1'], ['@CONF-R1']), pickle('o.feature', ['o2', 'q2'], ['@CONF-R2']),
     pickle('o.feature', ['p1'], ['@PORT-01'])];
+  // One more pickle that the tags left out: cucumber emits it, but gives it no test case.
+  const unselected = pickle('o.feature', ['p1'], ['@PORT-09', '@slow']);
+  unselected.pickle.id = 'left-out';
+  const envelopes = [...docs, ...pickles, unselected, ...pickles.map((p) => ({ testCase: { pickleId: p.pickle.id } }))];
   const got = shardScenariosFromEnvelopes(envelopes, scenarioIdOf);
   assert.deepEqual(got.map((s) => `${s.id}@${s.line}`), ['ISO-06@5', 'ISO-07@9', 'PORT-02-1@7', 'PORT-02-2@8', 'CONF-R1@13', 'CONF-R2@16', 'PORT-01@20']);
   const groups = new Set(got.map((s) => s.group));
