@@ -90,3 +90,25 @@ export function checkShards(parts: PartFacts[]): { incomplete: string[]; conflic
   }
   return { incomplete, conflicts };
 }
+
+/**
+ * Scenarios a column holds more than once (two whole runs of one target, or overlapping selections):
+ * one run over everything judges each scenario once, so such parts cannot be merged. Parts of one
+ * target with different selections (a job per family) have no ID in common and merge.
+ */
+export function duplicateScenarios(parts: Array<{ label: string; column: string; ids: string[] }>): string[] {
+  const problems: string[] = [];
+  for (const column of new Set(parts.map((p) => p.column))) {
+    const owner = new Map<string, string>();
+    const clashes = new Map<string, string[]>();
+    for (const p of parts.filter((q) => q.column === column)) {
+      for (const id of p.ids) {
+        const first = owner.get(id);
+        if (first === undefined) owner.set(id, p.label);
+        else if (first !== p.label) clashes.set(`${first} and ${p.label}`, [...(clashes.get(`${first} and ${p.label}`) ?? []), id]);
+      }
+    }
+    for (const [pair, ids] of clashes) problems.push(`${column}: ${ids.length} scenario(s) in both ${pair} (${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', ...' : ''})`);
+  }
+  return problems;
+}

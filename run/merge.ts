@@ -7,7 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { UsageError } from '../judges/errors.js';
 import { EXIT, exitMeaning } from '../judges/outcome.js';
-import { checkShards, columnExitCode, mergedExitCode, type PartFacts } from '../judges/merge.js';
+import { checkShards, columnExitCode, duplicateScenarios, mergedExitCode, type PartFacts } from '../judges/merge.js';
 import { emptyCounts, OUTCOMES } from '../judges/outcome.js';
 import { ALLURE_RESULTS, resetAllureResults } from './allure-report.js';
 import { writeMatrixIfAny } from './matrix.js';
@@ -122,6 +122,8 @@ export function mergeReports(parts: MergePart[], outDir: string, options: { inco
   }));
   const shardCheck = checkShards(facts);
   if (shardCheck.conflicts.length > 0) throw new UsageError(`merge: ${shardCheck.conflicts.join('; ')}`);
+  const twice = duplicateScenarios(runs.map((r, i) => ({ label: facts[i]!.label, column: r.column, ids: r.summary.scenarios.map((s) => s.id) })));
+  if (twice.length > 0) throw new UsageError(`merge: ${twice.join('; ')}`);
   incomplete.push(...shardCheck.incomplete);
 
   // One merged RunSummary per column (a target): the column's parts' scenarios, in shard order.

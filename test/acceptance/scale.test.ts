@@ -1,15 +1,13 @@
 // Scale past one runner (issue 17): shards of the default suite merge to the unsharded verdict, a fleet
 // of five engines runs three at a time into one matrix, a target stopped mid-run is reported as
 // unreachable in its column, and a merge with a shard missing or interrupted is incomplete (exit 5).
-// The weak fixture runs in the fleet with no plant, under the shared lock (COMMON: flock
-// /tmp/weak-fixture.lock, and test/helpers/fixtures.ts withPlant).
+// The weak fixture runs in the fleet with no plant, under the shared lock (flock /tmp/weak-fixture.lock).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, DOCKER, HARDENED, PODMAN, ROOT, WEAK, labelledContainers, project, reachable, runKeelhaul, type KeelhaulResult } from '../helpers/keelhaul.js';
-import { withPlant } from '../helpers/fixtures.js';
 import { worstExitCode } from '../../run/multi-target.js';
 
 const PLAIN = process.env.KEELHAUL_PLAIN_HOST ?? 'unix:///run/keelhaul-fixtures/plain/docker.sock';
@@ -47,10 +45,14 @@ async function shardsOf(cwd: string, n: number, limit: number): Promise<Keelhaul
   return pooled(Array.from({ length: n }, (_, i) => () => runKeelhaul(['run', ...SUITE, '--target', DOCKER, '--shard', `${i + 1}/${n}`, '--reports', `shards-${n}/s${i + 1}`], { cwd, ...LONG })), limit);
 }
 
-/** keelhaul under the weak fixture's flock (COMMON.md), as runKeelhaul runs it. */
+/**
+ * keelhaul with the weak fixture unplanted, under its shared lock (COMMON.md: flock, taken first, as every
+ * planting test takes it), for as long as the run lasts.
+ */
 function runUnderWeakLock(args: string[], cwd: string, timeoutMs = 900_000): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  const script = 'bash "$0" plant weak none >/dev/null 2>&1 || exit 99; exec "$@"';
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('flock', [WEAK_LOCK, process.execPath, BIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('flock', [WEAK_LOCK, 'bash', '-c', script, DAEMONS, process.execPath, BIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -208,7 +210,8 @@ describe('a fleet of five engines, three at a time', () => {
     writeFileSync(join(cwd, 'fleet.txt'), [
       `${DOCKER} name=docker`, `${PODMAN} name=podman`, `${HARDENED} name=hardened`, `${WEAK} name=weak`, `${PLAIN} name=plain`, '',
     ].join('\n'));
-    const fleet = await withPlant('none', () => runUnderWeakLock(['run', ...FLEET_PATHS, '--targets', 'fleet.txt', '--concurrency', '3', '--reports', 'fleet'], cwd));
+    const fleet = await runUnderWeakLock(['run', ...FLEET_PATHS, '--targets', 'fleet.txt', '--concurrency', '3', '--reports', 'fleet'], cwd);
+    assert.notEqual(fleet.exitCode, 99, 'the weak fixture could not be unplanted');
     const summary = readSummary(join(cwd, 'fleet'));
     const names = ['docker', 'podman', 'hardened', 'weak', 'plain'];
     assert.deepEqual(summary.columns.map((c: any) => c.column), names);

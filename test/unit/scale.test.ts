@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXIT } from '../../judges/outcome.js';
 import { parseShard, shardScenariosFromEnvelopes, shardUnits, splitUnits, durationsFromSummary, type ShardScenario } from '../../judges/shard.js';
-import { checkShards, columnExitCode, mergedExitCode, type PartFacts } from '../../judges/merge.js';
+import { checkShards, columnExitCode, duplicateScenarios, mergedExitCode, type PartFacts } from '../../judges/merge.js';
 import { scenarioIdOf } from '../../judges/scenario-id.js';
 import { mergeJunit } from '../../run/merge.js';
 import { parseTargets } from '../../run/fleet.js';
@@ -121,6 +121,11 @@ test('merge: a missing or interrupted shard is named; two splits or a shard twic
   assert.match(checkShards([part({ shard: shard(1, 2), engine: 'agent-1' }), part({ shard: shard(2, 2), engine: 'agent-2' })]).conflicts.join(), /different engines \(agent-1, agent-2\)/);
   // Columns are judged each on their own.
   assert.deepEqual(checkShards([part({ shard: shard(1, 1, 2, 2) }), part({ column: 'podman', shard: shard(1, 1, 2, 2) })]), { incomplete: [], conflicts: [] });
+});
+
+test('merge: a scenario twice in one column cannot be merged; other targets and other selections can', () => {
+  assert.deepEqual(duplicateScenarios([{ label: 'a', column: 'docker', ids: ['ISO-01', 'ISO-02'] }, { label: 'b', column: 'docker', ids: ['ISO-02'] }]), ['docker: 1 scenario(s) in both a and b (ISO-02)']);
+  assert.deepEqual(duplicateScenarios([{ label: 'a', column: 'docker', ids: ['ISO-01'] }, { label: 'b', column: 'podman', ids: ['ISO-01'] }, { label: 'c', column: 'docker', ids: ['PORT-01'] }]), []);
 });
 
 test('merged junit.xml: one <testsuites>, totals summed, classnames say the target when there are several', () => {
