@@ -18,6 +18,13 @@ const SUITE = ['--tags', 'not @slow'];
 const LONG = { timeoutMs: 900_000 };
 // The fleet's selection: isolation (what the issue names) and the protocol checks (conformance, so
 // the matrix has rows; about a second per target).
+const NO_CAPS_PROFILE = `name: no-capabilities
+description: a profile that allows no capability at all, so ISO-01 must report a finding
+multiTenant: false
+promises:
+  seccomp: true
+  defaultCapabilities: []
+`;
 const FLEET_PATHS = [join(ROOT, 'features', 'isolation'), join(ROOT, 'features', 'conformance', 'protocol.feature')];
 
 function xmllint(file: string) {
@@ -207,8 +214,11 @@ describe('a fleet of five engines, three at a time', () => {
   });
 
   test('a matrix column per target, the worst exit code, nothing labelled left', async () => {
+    // Podman under a profile of its own that allows no capability: ISO-01 is a finding there (exit 1),
+    // so the fleet's exit code is the worst of differing ones, and a target's profile= is honoured.
+    writeFileSync(join(cwd, 'no-caps.yaml'), NO_CAPS_PROFILE);
     writeFileSync(join(cwd, 'fleet.txt'), [
-      `${DOCKER} name=docker`, `${PODMAN} name=podman`, `${HARDENED} name=hardened`, `${WEAK} name=weak`, `${PLAIN} name=plain`, '',
+      `${DOCKER} name=docker`, `${PODMAN} name=podman profile=no-caps.yaml`, `${HARDENED} name=hardened`, `${WEAK} name=weak`, `${PLAIN} name=plain`, '',
     ].join('\n'));
     const fleet = await runUnderWeakLock(['run', ...FLEET_PATHS, '--targets', 'fleet.txt', '--concurrency', '3', '--reports', 'fleet'], cwd);
     assert.notEqual(fleet.exitCode, 99, 'the weak fixture could not be unplanted');
@@ -219,6 +229,10 @@ describe('a fleet of five engines, three at a time', () => {
     assert.equal(fleet.exitCode, worstExitCode(codes), `${codes}\n${fleet.stdout.slice(-3000)}\n${fleet.stderr.slice(-3000)}`);
     assert.equal(summary.exitCode, fleet.exitCode);
     for (const c of codes) assert.ok([0, 1].includes(c), `every target judged: ${codes}\n${fleet.stderr.slice(-3000)}`);
+    assert.equal(codes[1], 1, 'podman under the no-capabilities profile: a finding');
+    assert.equal(readSummary(join(cwd, 'fleet', 'podman')).scenarios.find((s: any) => s.id === 'ISO-01').outcome, 'finding');
+    assert.equal(readSummary(join(cwd, 'fleet', 'podman')).profile, 'no-capabilities');
+    assert.equal(fleet.exitCode, 1);
     const matrix = JSON.parse(readFileSync(join(cwd, 'fleet', 'divergence-matrix.json'), 'utf8'));
     assert.deepEqual(matrix.columns.map((c: any) => c.target), names);
     assert.ok(matrix.rows.length >= 8 && matrix.rows.every((r: any) => r.cells.every(Boolean)), 'every protocol check in every column');
