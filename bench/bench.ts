@@ -5,7 +5,9 @@
 // --parallel 1/2/4, and the default suite from the image (as examples/ci/Jenkinsfile runs it)
 // against the same suite natively. Writes bench/results.json and prints a table.
 //   tsx bench/bench.ts [--quick] [--engines docker,podman] [--families isolation,hardening,...]
-//                      [--parts startup,floor,scenario,families,image] [--image keelhaul:local]
+//                      [--parts startup,floor,scenario,families,image,fleet] [--image keelhaul:local]
+// The fleet part (bench/fleet.ts): a fleet of five engines 3 at a time against the serial sum, and the
+// merge of 10 shards' reports.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { PlatformClient } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
 import { differences, imageSuite, nativeSuite, removeWorkspaces } from '../test/helpers/image.js';
+import { benchFleet, fleetRows } from './fleet.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -28,7 +31,7 @@ const ENGINES: Record<string, string> = { docker: 'unix:///var/run/docker.sock',
 const engines = option('--engines', 'docker,podman').split(',');
 const families = option('--families', readdirSync(join(ROOT, 'features')).filter((f) => f !== 'examples').join(',')).split(',');
 const repeats = quick ? 3 : 5;
-const parts = new Set(option('--parts', 'startup,floor,scenario,families,image').split(','));
+const parts = new Set(option('--parts', 'startup,floor,scenario,families,image,fleet').split(','));
 const IMAGE = option('--image', 'keelhaul:local');
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -157,8 +160,10 @@ for (const engine of engines) {
   }
 }
 
+if (parts.has('fleet')) results.fleet = benchFleet({ root: ROOT, work, log, repeats });
+
 // A partial bench (--parts) never overwrites the full figures the README quotes.
-const allParts = ['startup', 'floor', 'scenario', 'families', 'image'].every((p) => parts.has(p));
+const allParts = ['startup', 'floor', 'scenario', 'families', 'image', 'fleet'].every((p) => parts.has(p));
 writeFileSync(join(ROOT, 'bench', allParts ? 'results.json' : `results-${[...parts].join('-')}.json`), JSON.stringify(results, null, 2) + '\n');
 const rows: string[] = [`machine: ${results.machine.cpus} x ${results.machine.model}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}`];
 for (const [engine, r] of Object.entries<any>(results.engines)) {
@@ -179,4 +184,5 @@ for (const [engine, r] of Object.entries<any>(results.engines)) {
     if (byPar.speedup4) rows.push(`  ${family.padEnd(18)} speed-up with --parallel 4: ${byPar.speedup4}x`);
   }
 }
+rows.push(...fleetRows(results.fleet));
 process.stdout.write(rows.join('\n') + '\n');

@@ -8,6 +8,7 @@ import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import { DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
 import { packageRoot } from '../run/paths.js';
+import { parseShard, type ShardSpec } from '../judges/shard.js';
 
 const verbose = () => process.argv.includes('--verbose') || Boolean(process.env.DEBUG);
 
@@ -59,6 +60,18 @@ function define(value: string, previous: Record<string, string>): Record<string,
   return { ...previous, [name]: value.slice(equals + 1) };
 }
 
+function shardOption(value: string): ShardSpec {
+  const parsed = parseShard(value);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return parsed;
+}
+
+function concurrencyOption(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('must be a whole number from 1 to 64');
+  return n;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -94,8 +107,20 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--peer-cert-path <dir>', 'the second tenant\'s certificate folder (as DOCKER_CERT_PATH is for the first)')
     .addOption(new Option('--call-timeout <seconds>', 'upper bound on one API call (default: DOCKER_CLIENT_TIMEOUT, else the profile\'s, else 30)').argParser(seconds))
     .option('--define <name=value>', 'a profile value for <name> placeholders (Gauntlt\'s profile), winning over the file\'s; repeatable', define, {})
+    .option('--shard <i/n>', 'run only shard i of n of the selection (the same split on every agent)', shardOption)
+    .option('--durations <file>', 'with --shard: balance the shards by the durations in this summary.json (one run\'s or a merged one)')
+    .option('--targets <file>', 'run against every target in this file (one a line, or YAML), reports merged')
+    .addOption(new Option('--concurrency <n>', 'with --targets or several --target: targets at a time').argParser(concurrencyOption))
     .action(async (paths: string[], opts) => {
       const { runSuite } = await import('../run/run.js');
+      if (opts.durations && !opts.shard) throw new UsageError('--durations balances shards: use it with --shard i/n');
+      if (opts.targets || opts.concurrency !== undefined) {
+        if (opts.runId) throw new UsageError('--run-id names one run: use it with one --target (each target is a run of its own)');
+        const { runFleet, readTargetsFile } = await import('../run/fleet.js');
+        const targets = [...(opts.targets ? readTargetsFile(opts.targets) : []), ...opts.target.map((url: string) => ({ url }))];
+        exit(await runFleet({ ...common(paths, opts), targets, concurrency: opts.concurrency ?? 1 }));
+        return;
+      }
       if (opts.target.length > 1) {
         if (opts.runId) throw new UsageError('--run-id names one run: use it with one --target (each target is a run of its own)');
         const { runAgainstTargets } = await import('../run/multi-target.js');
@@ -103,6 +128,15 @@ export function buildProgram(exit: (code: number) => void): Command {
         return;
       }
       exit(await runSuite({ ...common(paths, opts), target: opts.target[0] }));
+    });
+
+  program.command('merge')
+    .description('one verdict and one set of reports from the reports folders of shards and targets')
+    .argument('<dirs...>', 'reports folders (each with a summary.json, or holding one folder per target)')
+    .option('--reports <dir>', 'where the merged reports are written', 'reports')
+    .action(async (dirs: string[], opts) => {
+      const { mergeCommand } = await import('../run/merge.js');
+      exit(await mergeCommand({ dirs, reportsDir: opts.reports, cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr }));
     });
 
   program.command('check')
@@ -186,6 +220,7 @@ function common(paths: string[], opts: Record<string, any>) {
     image: opts.image, requires: opts.require, advisory: Boolean(opts.advisory), containerTimeoutMs: opts.containerTimeout, runId: opts.runId,
     callTimeoutMs: opts.callTimeout === undefined ? undefined : opts.callTimeout * 1000,
     peerTarget: opts.peerTarget, peerCertPath: opts.peerCertPath, defines: opts.define,
+    shard: opts.shard, durationsFile: opts.durations,
     cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr,
   };
 }

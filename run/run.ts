@@ -25,6 +25,8 @@ import { resetAllureResults } from './allure-report.js';
 import { locateRunner } from './runner.js';
 import { startReaper, type Reaper } from './reaper.js';
 import { claimInterrupts, exitCodeOnSignal, markInterruptedForChildren, type InterruptSignal } from '../support/signals.js';
+import { planShard, type ShardPlan } from './shard.js';
+import type { ShardSpec } from '../judges/shard.js';
 
 export interface RunOptions {
   paths: string[];
@@ -46,6 +48,9 @@ export interface RunOptions {
   runId?: string;
   /** --define name=value: Gauntlt profile values (support/attack-session.ts setValue). */
   defines?: Record<string, string>;
+  /** --shard i/n (run/shard.ts): only this part of the selection; --durations balances it by recorded time. */
+  shard?: ShardSpec;
+  durationsFile?: string;
   cwd: string;
   stdout: Writable;
   stderr: Writable;
@@ -127,7 +132,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const reportsDir = prepareReportsDir(options.reportsDir);
   const profileChoice = resolveProfileOption(options.profile);
   if (profileChoice.kind === 'file') loadProfile(options.profile);
-  const selection = { paths: options.paths, tags: withoutDeep(options.tags), requires: options.requires, cwd: options.cwd };
+  let selection = { paths: options.paths, tags: withoutDeep(options.tags), requires: options.requires, cwd: options.cwd };
   let preflightConfig: Awaited<ReturnType<typeof buildRunConfiguration>>;
   try {
     preflightConfig = await buildRunConfiguration(selection);
@@ -149,9 +154,16 @@ export async function runSuite(options: RunOptions): Promise<number> {
   const connecting = connectPlatform(options.target, runId, options.callTimeoutMs ?? callTimeoutFromEnv() ?? 10_000);
   connecting.catch(() => undefined);
   interrupt.connecting = connecting;
-  const { problems: stepProblems, support } = await findStepProblems(preflightConfig, options.cwd);
+  const { problems: stepProblems, support, envelopes } = await findStepProblems(preflightConfig, options.cwd);
   if (stepProblems.length > 0) {
     throw new UsageError(stepProblems.map(formatProblem).join('\n') + '\n(run `keelhaul check` for suggestions)');
+  }
+  // A shard: the same selection, narrowed to this shard's scenarios by `file:line` (cucumber's own filter).
+  const shard = options.shard ? planShard(envelopes, options.shard, options.durationsFile) : undefined;
+  if (shard) {
+    log(`keelhaul: shard ${shard.spec.index}/${shard.spec.total}: ${shard.ids.length} of ${shard.selectionSize} scenario(s), balanced by ${shard.balancedBy}`);
+    if (shard.paths.length === 0) return emptyShard(shard, await connecting, { runId, startedAt, reportsDir, log, profileName: options.profile });
+    selection = { ...selection, paths: shard.paths };
   }
 
   // 2. The platform: reach it, negotiate, fingerprint, profile, probe image (exit 4 on failure).
@@ -228,7 +240,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     },
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
-  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped, runner };
+  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped, runner, shard };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = exitCodeOnSignal(signal);
@@ -288,7 +300,7 @@ function trackerFrom(messagesPath: string): OutcomeTracker {
   return tracker;
 }
 
-function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped']; runner: RunnerReport }, tracker: OutcomeTracker, exitCode: number): RunSummary {
+function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped']; runner?: RunnerReport; shard?: ShardPlan }, tracker: OutcomeTracker, exitCode: number): RunSummary {
   const fp = base.platform.fingerprint;
   return {
     run: base.runId,
@@ -305,7 +317,19 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
     exposures: tracker.scenarios.flatMap((s) => s.exposures.map((what) => ({ id: s.id, what }))),
     command: process.argv.slice(2),
     skipped: base.skipped,
+    ...(base.shard ? { shard: { index: base.shard.spec.index, total: base.shard.spec.total, selectionSize: base.shard.selectionSize, scenarios: base.shard.ids.length, balancedBy: base.shard.balancedBy } } : {}),
   };
+}
+
+/**
+ * A shard the split left empty (more shards than groups of scenarios): exit 0 with a note, and a
+ * summary.json all the same, so that `keelhaul merge` sees the shard ran rather than missing.
+ */
+function emptyShard(shard: ShardPlan, platform: ConnectedPlatform, base: { runId: string; startedAt: Date; reportsDir: string; log: (line: string) => void; profileName: string }): number {
+  base.log(`keelhaul: shard ${shard.spec.index}/${shard.spec.total} is empty: the other shards hold the selection's ${shard.selectionSize} scenario(s); nothing to run here (exit 0)`);
+  const summary = buildSummary({ ...base, profile: { name: base.profileName }, platform, skipped: [], shard }, new OutcomeTracker(), EXIT.ok);
+  writeSummary(summary, base.reportsDir);
+  return EXIT.ok;
 }
 
 /**

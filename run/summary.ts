@@ -21,6 +21,8 @@ export interface RunSummary {
   command?: string[];
   /** Scenarios the selection named but the run left out, and why (a @billable/@disruptive one on a multi-tenant profile). */
   skipped: Array<{ name: string; location: string; tag: string; reason: string }>;
+  /** `--shard i/n`: which part of a selection of selectionSize scenarios this run was (run/shard.ts). */
+  shard?: { index: number; total: number; selectionSize: number; scenarios: number; balancedBy: 'duration' | 'count' };
 }
 
 export function writeSummary(summary: RunSummary, reportsDir: string): void {
