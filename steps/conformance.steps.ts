@@ -13,6 +13,7 @@ import { Finding } from '../judges/errors.js';
 import { askRoutes, checkId, createWithOption, latestObservation, runProbe } from '../support/conformance-driver.js';
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 When('the platform is probed for {string}', doc(
   'Runs the protocol, error-shape, lifecycle or object probe the quoted text names (conformance.md 5.1, 5.4, 5.5; the names are listed in docs/conformance.md) with raw HTTP, and classifies what it saw against stock Docker; the scenario\'s @CONF-<row> tag names the ledger row. A text that names no probe runs the probe written for the @CONF tag (features written before the text chose the probe).',
@@ -48,7 +49,7 @@ Then('it behaves like stock Docker, or as the profile declares', doc(
   const observation = latestObservation(this);
   if (!observation) throw new Error('nothing was observed: start with a "When the platform is probed / the API is asked / a container is created" step');
   const entry = judgeLedger(observation, this.profile.divergences, this.profile.name);
-  this.observe('conformance', { ...observation, declared: entry.declared ?? null, verdict: entry.verdict });
+  this.observe(OBSERVATION.conformance, { ...observation, declared: entry.declared ?? null, verdict: entry.verdict });
   if (!entry.pass) throw new Finding(entry.message);
   if (entry.verdict === 'known') this.observe('knownDivergence', entry.message);
 });

@@ -21,6 +21,7 @@ import { OPTIONS, optionFor, type HardeningContext } from '../judges/hardening-o
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 import { probeContainer } from '../support/default-probe.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 interface Outcome {
   option: string;
@@ -146,12 +147,12 @@ Then('the platform rejects or neutralises it', doc(
   if (!outcome) throw new Error('start the scenario with "When a container is requested with ..."');
   const verdict = verdictFor(classify(outcome.refusal, outcome.effect), this.profile.multiTenant === true);
   if (verdict.verdict === 'inconclusive') {
-    this.observe('hardening', 'unknown');
-    this.observe('hardeningDetail', `${outcome.option}: ${outcome.effect?.evidence ?? 'no probe'}`);
+    this.observe(OBSERVATION.hardening, 'unknown');
+    this.observe(OBSERVATION.hardeningDetail, `${outcome.option}: ${outcome.effect?.evidence ?? 'no probe'}`);
     this.inconclusive(`${outcome.option}: accepted, but its effect cannot be measured: ${outcome.effect?.evidence ?? 'no probe'}`);
   }
-  this.observe('hardening', verdict.classification);
-  this.observe('hardeningDetail', outcome.refusal
+  this.observe(OBSERVATION.hardening, verdict.classification);
+  this.observe(OBSERVATION.hardeningDetail, outcome.refusal
     ? `${outcome.option}: refused at ${outcome.refusal.stage}: ${outcome.refusal.message}`
     : `${outcome.option}: ${outcome.effect!.evidence}`);
   if (verdict.verdict === 'finding') {

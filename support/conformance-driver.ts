@@ -13,6 +13,7 @@ import { created, short, type Answer, type Found, type Probe, type ProbeRequest 
 import { apiAtLeast, judgeRoutes, parseRequests, type RouteAnswer } from '../judges/conformance-routes.js';
 import { portVantage } from './port-vantage.js';
 import type { KeelhaulWorld } from './world.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 type Json = Record<string, any>;
 
@@ -38,7 +39,7 @@ export function checkId(world: KeelhaulWorld): string {
 export function record(world: KeelhaulWorld, found: Found, answers?: unknown): void {
   const observation: ConformanceObservation = { check: checkId(world), ...found };
   slot(world).observation = observation;
-  world.observe('conformance', observation);
+  world.observe(OBSERVATION.conformance, observation);
   const dir = process.env.KEELHAUL_RECORD_CONFORMANCE;
   if (dir && answers !== undefined) {
     mkdirSync(dir, { recursive: true });

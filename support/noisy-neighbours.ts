@@ -4,6 +4,7 @@
 import { isRefusal } from '../adapters/platform/docker-client.js';
 import { MiB, SPIN_SCRIPT, num, parseKeyValues, parseSize, parseSpin, round, type KeyValues, type SpinResult, type Verdict } from '../judges/resources.js';
 import type { KeelhaulWorld } from './world.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 /** What a RES scenario carries from step to step (support/world.ts ScenarioContext). */
 export interface ResourcesContext {
@@ -174,7 +175,7 @@ export function apply(world: KeelhaulWorld, verdict: Verdict, reliesOn: string[]
     world.notApplicable(`profile ${world.profile.name}: the platform ignores ${absent.map((o) => `${o} (${ignored[o]})`).join(', ')}, so it cannot be measured (${verdict.why})`);
   }
   world.settle(verdict);
-  world.observe('verdict', verdict.why);
+  world.observe(OBSERVATION.verdict, verdict.why);
 }
 
 export async function startIdle(world: KeelhaulWorld, hostConfig: Record<string, unknown>): Promise<string> {

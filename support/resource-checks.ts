@@ -14,6 +14,7 @@ import {
   startIdle, startParty, waitForLog,
 } from './noisy-neighbours.js';
 import type { KeelhaulWorld } from './world.js';
+import { OBSERVATION } from '../judges/observation-keys.js';
 
 /** Not applicable when /info says the platform lacks the control. */
 export async function requireControl(world: KeelhaulWorld, flag: string): Promise<void> {
@@ -87,7 +88,7 @@ export async function runShmOffender(world: KeelhaulWorld, memory: string, memsw
 export function checkAllocationKilled(world: KeelhaulWorld): void {
   const o = needs(world, 'offender', 'offender ran');
   const inside = cgroupLimit(o.kv.get('memory.limit'));
-  world.observe('offender', {
+  world.observe(OBSERVATION.offender, {
     requestedBytes: o.requested, limitBytes: o.limit, memoryLimitInside: inside ?? null, innerStatus: o.status ?? null,
     containerExitCode: o.inspect?.State?.ExitCode ?? null, oomKilled: o.inspect?.State?.OOMKilled ?? null,
     inspectMemory: o.inspect?.HostConfig?.Memory ?? null, oomKillCounter: num(o.kv.get('oom_kill')) ?? null,
@@ -114,7 +115,7 @@ export function checkHeartbeat(world: KeelhaulWorld, maxGap: number): void {
   const to = o.end;
   if (!v || from === undefined || to === undefined) return world.inconclusive('the offender\'s window or the victim\'s beats are unknown');
   const gap = heartbeatGap(v.beats, from, to);
-  world.observe('heartbeat', { ...gap, offenderWindowS: round(to - from, 2) });
+  world.observe(OBSERVATION.heartbeat, { ...gap, offenderWindowS: round(to - from, 2) });
   world.settle(judgeHeartbeat(gap, maxGap));
 }
 
@@ -170,7 +171,7 @@ export function checkCpuQuota(world: KeelhaulWorld, percent: number, slack: numb
   if (rates.some((r) => typeof r !== 'number')) world.inconclusive('the container\'s cgroup CPU accounting (cpuacct.usage / cpu.stat) is unreadable');
   const measured = rates as number[];
   const throttled = q.runs.map((r) => r.limited!.throttledDelta ?? 0);
-  world.observe('cpuQuota', { quotaCpus: q.cpus, ceilingCpus: round(q.cpus * (1 + percent / 100) + slack, 3), visibleQuotaCpus: q.visible ?? null, rates: measured, medianRate: median(measured), nrThrottledDeltas: throttled, nprocInside: q.nproc ?? null });
+  world.observe(OBSERVATION.cpuQuota, { quotaCpus: q.cpus, ceilingCpus: round(q.cpus * (1 + percent / 100) + slack, 3), visibleQuotaCpus: q.visible ?? null, rates: measured, medianRate: median(measured), nrThrottledDeltas: throttled, nprocInside: q.nproc ?? null });
   apply(world, judgeQuota({ quotaCpus: q.cpus, rates: measured, throttled, visibleQuota: q.visible, relative: percent / 100, absolute: slack }));
 }
 
@@ -178,7 +179,7 @@ export function checkCpuQuota(world: KeelhaulWorld, percent: number, slack: numb
 export function reportQuotaThroughput(world: KeelhaulWorld): void {
   const { runs } = needs(world, 'quota', 'CPU quota measurement');
   const ratios = runs.map((r) => round(r.limited!.iterations / Math.max(1, r.baseline!.iterations)));
-  world.observe('throughputRatio', { perTrial: ratios, median: round(median(ratios)), baselineRates: runs.map((r) => r.baseline!.cpuRate ?? null) });
+  world.observe(OBSERVATION.throughputRatio, { perTrial: ratios, median: round(median(ratios)), baselineRates: runs.map((r) => r.baseline!.cpuRate ?? null) });
 }
 
 /** RES-04: the victim and the greedy neighbour, idle until measured. */
@@ -208,7 +209,7 @@ export function checkFairShare(world: KeelhaulWorld, percent: number): void {
   const f = needs(world, 'fair', 'fairness measurement');
   const shares = f.runs.map((r) => round(r.together.victim!.iterations / Math.max(1, r.together.victim!.iterations + r.together.neighbour!.iterations)));
   const flat = f.victimLoops / (f.victimLoops + f.neighbourLoops);
-  world.observe('fairShare', { perTrial: shares, median: round(median(shares)), minimum: percent / 100, threadLevelShare: round(flat), victimLoops: f.victimLoops, neighbourLoops: f.neighbourLoops });
+  world.observe(OBSERVATION.fairShare, { perTrial: shares, median: round(median(shares)), minimum: percent / 100, threadLevelShare: round(flat), victimLoops: f.victimLoops, neighbourLoops: f.neighbourLoops });
   apply(world, judgeFairShare(shares, percent / 100, flat));
 }
 
@@ -219,7 +220,7 @@ export function reportContention(world: KeelhaulWorld): void {
   world.observe('contendedOverAlone', { perTrial: ratios, median: round(median(ratios)), aloneIterations: f.runs.map((r) => r.alone.iterations) });
   // The CPU each got per trial (cgroup CPU seconds per wall second), for report.html's chart.
   const rates = (pick: (r: (typeof f.runs)[number]) => SpinResult) => f.runs.map((r) => (typeof pick(r).cpuRate === 'number' ? round(pick(r).cpuRate!, 3) : null));
-  world.observe('cpuRates', {
+  world.observe(OBSERVATION.cpuRates, {
     victimAlone: rates((r) => r.alone), victimBeside: rates((r) => r.together.victim!), neighbourBeside: rates((r) => r.together.neighbour!),
     victimLoops: f.victimLoops, neighbourLoops: f.neighbourLoops,
   });
@@ -242,7 +243,7 @@ export async function measureShares(world: KeelhaulWorld, heavy: number, light: 
 export function checkShares(world: KeelhaulWorld, minRatio: number): void {
   const w = needs(world, 'weights', 'CPU shares measurement');
   const ratios = w.runs.map((r) => round(r.heavy!.iterations / Math.max(1, r.light!.iterations), 2));
-  world.observe('sharesRatio', { perTrial: ratios, median: round(median(ratios), 2), nominal: w.heavy / w.light, minimum: minRatio });
+  world.observe(OBSERVATION.sharesRatio, { perTrial: ratios, median: round(median(ratios), 2), nominal: w.heavy / w.light, minimum: minRatio });
   apply(world, judgeWeights(ratios, minRatio, w.heavy / w.light), ['CpuShares', 'CpusetCpus']);
 }
 
@@ -265,7 +266,7 @@ export function checkCpuset(world: KeelhaulWorld, n: number, cpus: string): void
 export function checkPinnedRate(world: KeelhaulWorld, n: number, percent: number, slack: number): void {
   const rate = needs(world, 'pinned', 'pinned container').spin.cpuRate;
   const verdict = judgePinnedRate(rate, n, percent, slack);
-  if (verdict.outcome !== 'inconclusive') world.observe('pinnedCpuRate', { rate, ceiling: n * (1 + percent / 100) + slack });
+  if (verdict.outcome !== 'inconclusive') world.observe(OBSERVATION.pinnedCpuRate, { rate, ceiling: n * (1 + percent / 100) + slack });
   world.settle(verdict);
 }
 
@@ -293,7 +294,7 @@ export function checkFlood(world: KeelhaulWorld): void {
   const f = needs(world, 'flood', 'fork flood');
   const forked = num(f.kv.get('forked'));
   const inside = f.kv.get('pids.max');
-  world.observe('forkFlood', { limit: f.limit, attempted: f.count, started: forked ?? null, pidsMaxInside: inside ?? null, pidsCurrent: f.kv.get('pids.current') ?? null, forkError: f.kv.get('fork_err') ?? null });
+  world.observe(OBSERVATION.forkFlood, { limit: f.limit, attempted: f.count, started: forked ?? null, pidsMaxInside: inside ?? null, pidsCurrent: f.kv.get('pids.current') ?? null, forkError: f.kv.get('fork_err') ?? null });
   const declared = world.profile.divergences?.['CONF-C17'];
   world.settle(judgeFlood({ limit: f.limit, count: f.count, forked, pidsMaxInside: inside }, declared && { profile: world.profile.name, source: declared.source }));
 }
@@ -301,7 +302,7 @@ export function checkFlood(world: KeelhaulWorld): void {
 /** RES-07: judgeVictimForks. */
 export function checkVictimForks(world: KeelhaulWorld, count: number): void {
   const v = needs(world, 'forkVictim', 'forking victim');
-  world.observe('victimForks', { asked: count, forked: v.kv.get('forked') ?? null, error: v.kv.get('fork_err') || null });
+  world.observe(OBSERVATION.victimForks, { asked: count, forked: v.kv.get('forked') ?? null, error: v.kv.get('fork_err') || null });
   world.settle(judgeVictimForks(v.kv, count));
 }
 
@@ -324,7 +325,7 @@ export async function runNprocFlood(world: KeelhaulWorld, nproc: number, pids: n
 export function reportNprocFlood(world: KeelhaulWorld): void {
   const n = needs(world, 'nproc', 'nproc ulimit run');
   const started = num(n.kv.get('forked'));
-  world.observe('nprocUlimit', { ulimit: n.nproc, attempted: n.count, started: started ?? null, forkError: n.kv.get('fork_err') || null, uidMap: n.kv.get('uid_map') ?? null });
+  world.observe(OBSERVATION.nprocUlimit, { ulimit: n.nproc, attempted: n.count, started: started ?? null, forkError: n.kv.get('fork_err') || null, uidMap: n.kv.get('uid_map') ?? null });
   world.observe('note', started !== undefined && started >= n.count
     ? 'the nproc ulimit did not stop the flood: only the pids cgroup bounds a container'
     : 'the nproc ulimit stopped the flood, but it counts the uid\'s processes host-wide: containers sharing a uid share it');
@@ -396,7 +397,7 @@ export function checkWriteThrottle(world: KeelhaulWorld, percent: number): void 
   const io = needs(world, 'io', 'I/O measurement');
   const seconds = num(io.kv.get('direct_s')) ?? 0;
   const bytesPerSecond = io.directBytes / Math.max(seconds, 0.01);
-  world.observe('directWrite', { limitBytesPerSecond: io.bps, bytes: io.directBytes, seconds, bytesPerSecond: Math.round(bytesPerSecond), throttleInside: io.kv.get('throttle') ?? null });
+  world.observe(OBSERVATION.directWrite, { limitBytesPerSecond: io.bps, bytes: io.directBytes, seconds, bytesPerSecond: Math.round(bytesPerSecond), throttleInside: io.kv.get('throttle') ?? null });
   apply(world, judgeWriteThrottle(bytesPerSecond, io.bps, percent / 100), ['BlkioDeviceWriteBps']);
 }
 
@@ -406,7 +407,7 @@ export function reportBufferedWrites(world: KeelhaulWorld): void {
   const seconds = num(io.kv.get('buffered_s')) ?? 0;
   const bytesPerSecond = io.bufferedBytes / Math.max(seconds, 0.01);
   const throttled = bytesPerSecond <= io.bps * 1.5;
-  world.observe('bufferedWrite', { bytes: io.bufferedBytes, seconds, bytesPerSecond: Math.round(bytesPerSecond), throttled, cgroupVersion: world.fingerprint.cgroupVersion });
+  world.observe(OBSERVATION.bufferedWrite, { bytes: io.bufferedBytes, seconds, bytesPerSecond: Math.round(bytesPerSecond), throttled, cgroupVersion: world.fingerprint.cgroupVersion });
   if (!throttled) world.observe('bufferedNote', `buffered writes are not throttled (cgroup v${world.fingerprint.cgroupVersion}: the page cache is written back outside the container's limit)`);
 }
 
@@ -466,7 +467,7 @@ export function checkShm(world: KeelhaulWorld, bound: string): void {
   const s = needs(world, 'shm', '/dev/shm writer');
   const sizeBytes = (num(s.kv.get('shm.size_kb')) ?? 0) * 1024;
   const written = (num(s.kv.get('written_kb')) ?? 0) * 1024;
-  world.observe('shm', { sizeBytes, writtenBytes: written, ddExit: s.kv.get('dd_exit') ?? null, ddError: s.kv.get('dd_err') || null });
+  world.observe(OBSERVATION.shm, { sizeBytes, writtenBytes: written, ddExit: s.kv.get('dd_exit') ?? null, ddError: s.kv.get('dd_err') || null });
   world.settle(judgeShm(sizeBytes, written, parseSize(bound)));
 }
 
