@@ -89,7 +89,11 @@ describe('tool images (keelhaul tools) and the platform attacks with real tools'
   test('bad input: an unknown tool, no tool, --from with two tools or an image without the binary exit 2; an unreachable target exits 4', { timeout: 120_000 }, async () => {
     const unknown = await runKeelhaul(['tools', 'build', 'nessus', '--target', DOCKER]);
     assert.equal(unknown.exitCode, 2);
-    assert.equal(unknown.stderr.trim(), 'keelhaul: tools build: unknown tool "nessus" (known: nmap, curl, sslscan, testssl.sh, sqlmap, dirb)');
+    assert.equal(unknown.stderr.trim(), 'keelhaul: tools build: unknown tool "nessus" (known: nmap, curl, sslscan, testssl.sh, sqlmap, dirb; any other only with --from IMAGE)');
+    // A tool Debian does not package (sslyze, for Gauntlt's adapter) only from an image that has it.
+    const foreign = await runKeelhaul(['tools', 'build', 'sslyze', '--from', 'busybox:latest', '--target', DOCKER]);
+    assert.equal(foreign.exitCode, 2, foreign.stderr);
+    assert.match(foreign.stderr.trim(), /^keelhaul: tools build --from: "command -v sslyze >\/dev\/null" does not run in busybox:latest/);
     const none = await runKeelhaul(['tools', 'build', '--target', DOCKER]);
     assert.equal(none.exitCode, 2);
     assert.equal(none.stderr.trim().split('\n').length, 1, none.stderr);
