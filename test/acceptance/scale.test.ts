@@ -14,7 +14,10 @@ const PLAIN = process.env.KEELHAUL_PLAIN_HOST ?? 'unix:///run/keelhaul-fixtures/
 const DAEMONS = join(ROOT, 'test', 'fixtures', 'daemons.sh');
 const XSD = join(ROOT, 'test', 'schemas', 'jenkins-junit.xsd');
 const WEAK_LOCK = '/tmp/weak-fixture.lock';
-const SUITE = ['--tags', 'not @slow'];
+// The default suite without @slow and without the noisy-neighbour measurements: those judge CPU shares
+// and throughput over seconds, so with four shards running at once on two cores their verdicts move
+// with the load, not with the split (which knows nothing of families: test/unit/scale.test.ts).
+const SUITE = ['--tags', 'not @slow and not @noisy-neighbours'];
 const LONG = { timeoutMs: 900_000 };
 // The fleet's selection: isolation (what the issue names) and the protocol checks (conformance, so
 // the matrix has rows; about a second per target).
@@ -91,7 +94,7 @@ describe('shards of the default suite on Docker', () => {
     await ran();
     assert.ok(whole.summary, whole.stderr);
     const total = whole.summary.scenarios.length;
-    assert.ok(total > 100, `the default suite without @slow has ${total} scenarios`);
+    assert.ok(total > 100, `the default suite without @slow and @noisy-neighbours has ${total} scenarios`);
     for (const [n, shards] of [[3, three], [7, seven]] as const) {
       shards.forEach((r, i) => {
         assert.ok(r.summary, `shard ${i + 1}/${n}: no summary.json\n${r.stderr}`);
