@@ -6,75 +6,21 @@
 // otherwise it passes as an exposure. Plus the daemon posture a client can read from /info and
 // /version. docs/hardening.md says how each is judged.
 import { Then, When } from '@cucumber/cucumber';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { isRefusal, type ContainerSpec, type PlatformRefusal } from '../adapters/platform/docker-client.js';
+import { isRefusal, type ContainerSpec } from '../adapters/platform/docker-client.js';
 import { componentsFromVersion, evaluateCves } from '../judges/cve-table.js';
 import { evaluateKernelCves } from '../judges/kernel-cve-table.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
 import { unauthenticatedGet, type UnauthenticatedAnswer } from '../adapters/platform/unauthenticated.js';
-import { Finding, oneLine } from '../judges/errors.js';
+import { Finding } from '../judges/errors.js';
 import {
-  classify, defaultLimits, execRuntimeRefusal, judgePosture, judgePrivilegedExec, refusalStage, verdictFor, wildcardBindings, type Effect, type RefusalStage,
+  classify, defaultLimits, execRuntimeRefusal, judgePosture, judgePrivilegedExec, refusalStage, verdictFor, wildcardBindings,
 } from '../judges/hardening.js';
 import { OPTIONS, optionFor, type HardeningContext } from '../judges/hardening-options.js';
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 import { probeContainer } from '../support/default-probe.js';
+import { bindVolume, daemon, engineSocketPath, getJson, record, refusalMessage, slot } from '../support/hardening-driver.js';
 import { OBSERVATION } from '../judges/observation-keys.js';
-
-interface Outcome {
-  option: string;
-  request?: unknown;
-  refusal?: { stage: RefusalStage; message: string };
-  effect?: Effect;
-}
-
-interface HardeningSlot {
-  outcome?: Outcome;
-  bindings?: Array<{ HostIp?: string; HostPort?: string }>;
-}
-declare module '../support/world.js' {
-  interface ScenarioContext { hardening?: HardeningSlot }
-}
-const slot = (world: KeelhaulWorld): HardeningSlot => (world.ctx.hardening ??= {});
-const daemon = (world: KeelhaulWorld) => (world.ctx.daemon ??= {});
-
-function record(world: KeelhaulWorld, outcome: Outcome, probes?: Record<string, unknown>): void {
-  slot(world).outcome = outcome;
-  world.observe('hardeningRequest', { option: outcome.option, request: outcome.request });
-  if (outcome.refusal) {
-    world.observe('refusedAt', outcome.refusal.stage);
-    world.observe('rawMessage', outcome.refusal.message);
-  }
-  if (outcome.effect) world.observe('evidence', outcome.effect.evidence);
-  // KEELHAUL_RECORD_HARDENING=<dir>: what the probes saw, as test/unit/recordings/hardening/ was recorded.
-  const dir = process.env.KEELHAUL_RECORD_HARDENING;
-  if (dir && probes) {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, `${world.scenarioId}.json`), `${JSON.stringify({ id: world.scenarioId, engine: world.fingerprint.engine, ...outcome, ...probes }, null, 1)}\n`);
-  }
-}
-
-const refusalMessage = (refusal: PlatformRefusal): string => refusal.rawMessage || oneLine(refusal);
-
-function engineSocketPath(world: KeelhaulWorld): string {
-  const url = world.platform.url;
-  return url.startsWith('unix://') ? url.slice('unix://'.length) : '/var/run/docker.sock';
-}
-
-/** A local volume bound to a host path (HARD-03-VOLUME), labelled and tracked; its name, or the refusal. */
-async function bindVolume(world: KeelhaulWorld, device: string): Promise<string | PlatformRefusal> {
-  const wanted = `keelhaul-bind-${world.parameters.runId.slice(0, 12)}-${Math.random().toString(36).slice(2, 8)}`;
-  try {
-    const name = await world.platform.createVolume(wanted, world.scenarioId, { driver: 'local', driverOpts: { type: 'none', o: 'bind', device } });
-    world.resources.track('volume', name);
-    return name;
-  } catch (error) {
-    if (isRefusal(error)) return error;
-    throw error;
-  }
-}
 
 When('a container is requested with {string}', doc(
   'Asks the API for a container with one dangerous option (see the feature files for the list: privileged mode, "the SYS_ADMIN capability added", host binds, "the host\'s /dev mounted read-only through Mounts", "the host\'s /etc through a local volume bound to it" (created first, removed at the end), host namespaces, disabled seccomp/LSM, devices, cgroup parent, a host sysctl, OOM opt-outs, shared propagation) and, if it starts, probes it from the inside. A refusal at create or start is recorded with its raw message.',
@@ -162,16 +108,6 @@ Then('the platform rejects or neutralises it', doc(
 });
 
 // ---- daemon posture (HARD-14..17, 19) -----------------------------------------------------------
-
-async function getJson(world: KeelhaulWorld, path: string): Promise<any> {
-  const response = await world.platform.raw({ method: 'GET', path, signal: world.signal });
-  if (response.status !== 200) world.inconclusive(`GET ${path} answered ${response.status}: ${response.text.slice(0, 200)}`);
-  try {
-    return response.json();
-  } catch {
-    world.inconclusive(`GET ${path} did not answer JSON`);
-  }
-}
 
 When('the daemon\'s posture is read from {string} and {string}', doc(
   'Reads GET /info and GET /version as any API client can.',
