@@ -12,7 +12,7 @@ import { parse as parseYaml } from 'yaml';
 import { UsageError, oneLine } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import { mergeReports, printMerged, type MergePart } from './merge.js';
-import { targetSlug } from './multi-target.js';
+import { childRunArgs, targetSlug } from './multi-target.js';
 import { packageRoot } from './paths.js';
 import { loadProfileFile, resolveProfileOption } from './profiles.js';
 import { prepareReportsDir, type RunOptions } from './run.js';
@@ -109,21 +109,6 @@ export function readTargetsFile(file: string): FleetTarget[] {
   return parseTargets(text, file);
 }
 
-function childArgs(o: FleetOptions, t: FleetTarget, reportsDir: string): string[] {
-  const args = ['run', ...o.paths, '--target', t.url, '--profile', t.profile ?? o.profile, '--reports', reportsDir, '--image', o.image, '--parallel', String(o.parallel)];
-  if (o.tags) args.push('--tags', o.tags);
-  for (const r of o.requires) args.push('--require', r);
-  if (o.advisory) args.push('--advisory');
-  if (o.containerTimeoutMs !== undefined) args.push('--container-timeout', String(o.containerTimeoutMs));
-  if (o.callTimeoutMs !== undefined) args.push('--call-timeout', String(Math.round(o.callTimeoutMs / 1000)));
-  if (o.peerTarget) args.push('--peer-target', o.peerTarget);
-  if (o.peerCertPath) args.push('--peer-cert-path', o.peerCertPath);
-  if (o.shard) args.push('--shard', `${o.shard.index}/${o.shard.total}`);
-  if (o.durationsFile) args.push('--durations', resolve(o.cwd, o.durationsFile));
-  for (const [name, value] of Object.entries(o.defines ?? {})) args.push('--define', `${name}=${value}`);
-  return args;
-}
-
 /** Lines of a child's output, each prefixed with its target (concurrent runs interleave by line, not by byte). */
 function prefixed(prefix: string, write: (text: string) => void): { push(chunk: Buffer | string): void; end(): void } {
   let pending = '';
@@ -173,7 +158,7 @@ export async function runFleet(options: FleetOptions): Promise<number> {
   const runOne = (entry: (typeof plan)[number], i: number) => new Promise<number>((resolvePromise) => {
     const { target, dir, label } = entry;
     log(`keelhaul: target ${i + 1}/${plan.length}: ${label}${target.name ? ` (${target.url})` : ''} (reports in ${dir})`);
-    const child = spawn(process.execPath, [bin, ...childArgs(options, target, dir)], {
+    const child = spawn(process.execPath, [bin, ...childRunArgs(options, target.url, target.profile ?? options.profile, dir)], {
       // Its own process group: a Ctrl-C reaches it once, forwarded by us, not twice (a second
       // signal makes a run exit without its clean-up).
       cwd: resolve(options.cwd), stdio: ['ignore', 'pipe', 'pipe'], detached: true,

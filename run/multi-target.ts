@@ -40,8 +40,12 @@ export function targetSlug(target: string): string {
   return slug.slice(0, 80) || 'target';
 }
 
-function childArgs(o: MultiTargetOptions, target: string, reportsDir: string): string[] {
-  const args = ['run', ...o.paths, '--target', target, '--profile', o.profile, '--reports', reportsDir, '--image', o.image, '--parallel', String(o.parallel)];
+/**
+ * The command line of one target's own keelhaul run: the parent's options, that target and profile, its
+ * reports folder. Shared by `--target A --target B` (here) and `--targets FILE` (fleet.ts).
+ */
+export function childRunArgs(o: Omit<RunOptions, 'target'>, target: string, profile: string, reportsDir: string): string[] {
+  const args = ['run', ...o.paths, '--target', target, '--profile', profile, '--reports', reportsDir, '--image', o.image, '--parallel', String(o.parallel)];
   if (o.tags) args.push('--tags', o.tags);
   for (const r of o.requires) args.push('--require', r);
   if (o.advisory) args.push('--advisory');
@@ -49,6 +53,8 @@ function childArgs(o: MultiTargetOptions, target: string, reportsDir: string): s
   if (o.callTimeoutMs !== undefined) args.push('--call-timeout', String(Math.round(o.callTimeoutMs / 1000)));
   if (o.peerTarget) args.push('--peer-target', o.peerTarget);
   if (o.peerCertPath) args.push('--peer-cert-path', o.peerCertPath);
+  if (o.shard) args.push('--shard', `${o.shard.index}/${o.shard.total}`);
+  if (o.durationsFile) args.push('--durations', resolve(o.cwd, o.durationsFile));
   for (const [name, value] of Object.entries(o.defines ?? {})) args.push('--define', `${name}=${value}`);
   return args;
 }
@@ -81,7 +87,7 @@ export async function runAgainstTargets(options: MultiTargetOptions): Promise<nu
       if (signals.interruptedBy) break;
       log(`keelhaul: target ${i + 1}/${plan.length}: ${target} (reports in ${dir})`);
       const code = await new Promise<number>((resolvePromise) => {
-        const child = spawn(process.execPath, [bin, ...childArgs(options, target, dir)], {
+        const child = spawn(process.execPath, [bin, ...childRunArgs(options, target, options.profile, dir)], {
           // Its own process group: a Ctrl-C reaches it once, forwarded by us, not twice (a second
           // signal makes a run exit without its clean-up).
           cwd: resolve(options.cwd), env: process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
