@@ -55,7 +55,10 @@ export function socketsVerdict(r: ProbeOutput): Verdict {
   if (!judged.finished) return unfinished('socket probe', r);
   const observations: Record<string, unknown> = { socketsSeen: judged.all };
   if (!judged.netUnixReadable) observations.netUnixNote = '/proc/net/unix is not readable: only the file search was made';
-  return verdictIf(judged.found.length > 0, 'finding', `control sockets reachable from a default container: ${judged.found.join('; ')}`, observations);
+  if (judged.found.length > 0) return { outcome: 'finding', why: `control sockets reachable from a default container: ${judged.found.join('; ')}`, observations };
+  // A search cut short proves nothing about the mounts it did not reach (seen: a host root bound in,
+  // on a loaded machine, searched for 5 s without reaching /host/run).
+  return verdictIf(judged.searchCut, 'inconclusive', 'the search of the container\'s mounts for sockets was stopped by its 5 s bound before it finished, and found no control socket in what it reached', observations);
 }
 
 /** ISO-23: release_agent and devices.allow refuse an open for writing; no FUSE mount is read-write. */

@@ -196,7 +196,9 @@ export function judgeEnv(stdout: string, imageEnv: string[], set: string[] = [])
  * network namespace shows containerd-shim's, CVE-2020-15257).
  */
 export const SOCKETS_PROBE = [
-  'timeout 5 find / -maxdepth 8 \\( -path /proc -o -path /sys \\) -prune -o -type s -print 2>/dev/null | head -n 50 | while IFS= read -r s; do echo "sockany=$s"; done',
+  // find's own exit status is printed (find_exit=): a search the 5 s bound cut short has not looked
+  // everywhere, so it can never be what a pass rests on (the first 50 sockets are kept either way).
+  '{ timeout 5 find / -maxdepth 8 \\( -path /proc -o -path /sys \\) -prune -o -type s -print 2>/dev/null; echo "find_exit=$?"; } | awk \'/^find_exit=/ { print; next } n < 50 { print "sockany=" $0; n++ }\'',
   'echo "netunix_readable=$(test -r /proc/net/unix && echo yes || echo no)"',
   'awk \'NR > 1 && NF >= 8 { print $8 }\' /proc/net/unix 2>/dev/null | sort -u | head -n 300 | while IFS= read -r p; do echo "netunix=$p"; done',
   'echo "probe=done"',
@@ -214,6 +216,8 @@ const CONTROL_SOCKETS: Array<[RegExp, string]> = [
 
 export interface SocketJudgement {
   finished: boolean;
+  /** The file search was stopped by its time bound (busybox timeout: 124 or the TERM status 143). */
+  searchCut: boolean;
   netUnixReadable: boolean;
   found: string[];
   all: string[];
@@ -224,11 +228,13 @@ export function judgeSockets(stdout: string): SocketJudgement {
   const found: string[] = [];
   let finished = false;
   let netUnixReadable = false;
+  let searchCut = false;
   for (const line of stdout.split('\n')) {
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
     const [key, value] = [line.slice(0, eq), line.slice(eq + 1).trim()];
     if (key === 'probe') finished = value === 'done';
+    if (key === 'find_exit') searchCut = value === '124' || value === '143' || value === '137';
     if (key === 'netunix_readable') netUnixReadable = value === 'yes';
     if ((key !== 'sockany' && key !== 'netunix') || !value) continue;
     const where = key === 'sockany' ? value : `${value} (in /proc/net/unix)`;
@@ -236,7 +242,7 @@ export function judgeSockets(stdout: string): SocketJudgement {
     const kind = CONTROL_SOCKETS.find(([pattern]) => pattern.test(value));
     if (kind && !found.some((f) => f.startsWith(`${where}:`))) found.push(`${where}: ${kind[1]}`);
   }
-  return { finished, netUnixReadable, found, all: [...all] };
+  return { finished, searchCut, netUnixReadable, found, all: [...all] };
 }
 
 // ---- cgroup escape files and FUSE mounts (ISO-23) -------------------------------------------------

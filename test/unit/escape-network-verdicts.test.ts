@@ -98,3 +98,14 @@ test('the network-mode policy: none, unless the profile or the platform\'s own r
   assert.deepEqual(noNetworkHostConfig('none'), { NetworkMode: 'none' });
   assert.deepEqual(noNetworkHostConfig('default'), {});
 });
+
+test('ISO-22: a socket search stopped by its time bound is inconclusive, never a pass; what it did find is still a finding', () => {
+  const cut = 'sockany=/tmp/app.sock\nfind_exit=143\nnetunix_readable=yes\nprobe=done';
+  const verdict = esc.socketsVerdict({ stdout: cut, stderr: '', exitCode: 0 });
+  assert.equal(verdict.outcome, 'inconclusive');
+  assert.match(verdict.why!, /stopped by its 5 s bound/);
+  const complete = cut.replace('find_exit=143', 'find_exit=0');
+  assert.equal(esc.socketsVerdict({ stdout: complete, stderr: '', exitCode: 0 }).outcome, 'pass');
+  const cutWithEngine = `sockany=/host/run/docker.sock\n${cut}`;
+  assert.equal(esc.socketsVerdict({ stdout: cutWithEngine, stderr: '', exitCode: 0 }).outcome, 'finding');
+});
