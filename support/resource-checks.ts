@@ -1,7 +1,8 @@
 // What each noisy-neighbours step does (RES-01..15), one named helper a step, so that the step file
 // only reads its arguments (issue 15: thin steps). The scripts, parsers and rules are in
 // judges/resources.ts; the parties and measurements in support/noisy-neighbours.ts.
-import { isRefusal } from '../adapters/platform/docker-client.js';
+import { PlatformTimeout, isRefusal } from '../adapters/platform/docker-client.js';
+import { oneLine } from '../judges/errors.js';
 import {
   BLKIO_WEIGHT_PROBE, DATA_DEVICE_PROBE, LIMITS_PROBE, MiB, cgroupLimit, forkFloodScript, forkVictimScript, heartbeatGap, heartbeatScript,
   ioThrottleScript, isIdentityUidMap, judgeAllocation, judgeBlkioWeight, judgeCpuset, judgeFairShare, judgeFlood, judgeHeartbeat, judgeMemsw,
@@ -286,7 +287,15 @@ export async function runForkVictim(world: KeelhaulWorld, count: number): Promis
   const kv = parseKeyValues(result.stdout);
   res(world).forkVictim = { count, kv, timedOut: result.timedOut };
   party(world, 'victim', kv.get('boot_id'));
-  await world.platform.killContainer(needs(world, 'flood', 'fork flood').id);
+  // The flood is stopped as a courtesy: the verdict is already measured, and the scenario's clean-up
+  // removes it by force. Where it shares the host's pid namespace (the weak fixture's host-pid plant),
+  // a kill was seen to take more than its 10 s bound now and then: recorded, not an error.
+  try {
+    await world.platform.killContainer(needs(world, 'flood', 'fork flood').id);
+  } catch (error) {
+    if (!(error instanceof PlatformTimeout)) throw error;
+    world.observe('floodKill', `${oneLine(error)}; left to the scenario's clean-up`);
+  }
 }
 
 /** RES-07: judgeFlood, against a cap the profile declares (CONF-C17). */
