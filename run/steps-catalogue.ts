@@ -48,8 +48,12 @@ function sourceLocation(uri: string, line: number, pattern: string, root: string
     const written = [pattern, pattern.replace(/\\/g, '\\\\').replace(/'/g, "\\'"), pattern.replace(/"/g, '\\"')];
     // A RegExp pattern is written as its own literal (/^...$/), which String() gives back as written.
     const literal = /^\/.*\/[a-z]*$/s.test(pattern) ? pattern : undefined;
-    const index = lines.findIndex((l) => (literal !== undefined && l.includes(`(${literal},`))
-      || written.some((w) => l.includes(`'${w}'`) || l.includes(`"${w}"`) || l.includes(`\`${w}\``)));
+    // The definition's own line (the pattern as the call's first argument) first: the same phrase may
+    // stand earlier in a comment or a doc string ("One function, two phrases ...").
+    const quoted = (w: string) => [`'${w}'`, `"${w}"`, `\`${w}\``];
+    let index = lines.findIndex((l) => (literal !== undefined && l.includes(`(${literal},`))
+      || written.some((w) => quoted(w).some((q) => l.includes(`(${q}`))));
+    if (index < 0) index = lines.findIndex((l) => written.some((w) => quoted(w).some((q) => l.includes(q))));
     return { file: show(source), line: index >= 0 ? index + 1 : line };
   }
   return { file: show(absolute), line };
