@@ -89,7 +89,7 @@ const CASES: Case[] = [
     message: /^keelhaul: no feature files in attacks \(keelhaul reads \.feature, \.attack files\)$/ },
   { kind: 'run over feature files that hold no scenario', files: { 'features/empty.feature': 'Feature: nothing yet\n' }, args: ['run', 'features', '--target', UNREACHABLE], exit: 3,
     message: /^keelhaul: nothing ran: the paths hold no scenario$/ },
-  { kind: '--shard (not implemented)', files: features, args: ['run', 'features', '--shard', '1/2'], exit: 2, message: /^keelhaul: unknown option '--shard'$/ },
+  { kind: '--shard past its count', files: features, args: ['run', 'features', '--shard', '3/2'], exit: 2, message: /^keelhaul: option '--shard <i\/n>' argument '3\/2' is invalid\. "3\/2": i must be from 1 to n \(2\)$/ },
   { kind: '--parallel negative', args: ['run', '--parallel', '-1'], exit: 2, message: /^keelhaul: option '--parallel <n>' argument '-1' is invalid\. must be a whole number from 0 to 64$/ },
   { kind: '--parallel not a number', args: ['run', '--parallel', 'abc'], exit: 2, message: /^keelhaul: option '--parallel <n>' argument 'abc' is invalid\. must be a whole number from 0 to 64$/ },
   { kind: '--parallel huge', args: ['run', '--parallel', '99999999999'], exit: 2, message: /^keelhaul: option '--parallel <n>' argument '99999999999' is invalid\. must be a whole number from 0 to 64$/ },
