@@ -389,8 +389,11 @@ export function judgeAllocation(o: AllocationSeen): Verdict {
 }
 
 /** RES-01: the OOM kill must take the offender (by inspect, its cgroup counter or its SIGKILL) and spare the victim. */
-export function judgeOomIsolation(o: { byInspect: boolean; byCounter: boolean; bySignal: boolean; status?: string; oomKillRaw?: string }, victim: { running: boolean; oomKilled: boolean }): Verdict {
+export function judgeOomIsolation(o: { byInspect: boolean; byCounter: boolean; bySignal: boolean; status?: string; oomKillRaw?: string }, victim: { running: boolean; oomKilled: boolean; completed?: boolean }): Verdict {
   if (victim.oomKilled) return finding('the victim was OOM-killed by its neighbour\'s allocation');
+  // A victim that printed its last line ended its own bounded heartbeat: the offender outlasted it (a
+  // slow, loaded machine: seen in CI), which says nothing about the neighbour; one that did not was stopped.
+  if (!victim.running && victim.completed) return inconclusive('the victim\'s bounded heartbeat ended on its own before the offender did: the machine was too slow to watch the victim through the allocation');
   if (!victim.running) return finding('the victim had stopped by the time the offender ended');
   if (!(o.byInspect || o.byCounter || o.bySignal)) return finding(`no OOM kill is recorded for the offender (inner status ${o.status}, State.OOMKilled false, oom_kill counter ${o.oomKillRaw})`);
   return pass('only the offender was OOM-killed');

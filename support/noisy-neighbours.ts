@@ -14,7 +14,7 @@ export interface ResourcesContext {
   parties?: Record<string, string | undefined>;
   info?: any;
   victim?: string;
-  victimRun?: { running: boolean; oomKilled: boolean; beats: number[] };
+  victimRun?: { running: boolean; oomKilled: boolean; completed: boolean; beats: number[] };
   offender?: MemoryOffender & { status?: string; requested: number };
   quota?: { cpus: number; visible?: number | 'unlimited'; runs: Array<Record<string, SpinResult>>; nproc?: string };
   fair?: { victim: string; neighbour: string; victimLoops: number; neighbourLoops: number; runs: Array<{ alone: SpinResult; together: Record<string, SpinResult> }> };

@@ -53,7 +53,7 @@ export async function proveCoLocation(world: KeelhaulWorld): Promise<void> {
 
 /** The victim: a heartbeat on the host clock every 0.1 s. */
 export async function startHeartbeatVictim(world: KeelhaulWorld): Promise<void> {
-  const id = await startParty(world, ['sh', '-c', heartbeatScript(300)], { Memory: 16 * MiB, MemorySwap: 16 * MiB, PidsLimit: 16 });
+  const id = await startParty(world, ['sh', '-c', heartbeatScript(600)], { Memory: 16 * MiB, MemorySwap: 16 * MiB, PidsLimit: 16 });
   res(world).victim = id;
   await waitForLog(world, id, /beat=/, 20_000);
 }
@@ -68,7 +68,7 @@ export async function runAllocatingOffender(world: KeelhaulWorld, memory: string
     const victim = await world.platform.inspectContainer(state.victim, world.signal);
     await world.platform.killContainer(state.victim);
     const kv = parseKeyValues((await world.platform.logs(state.victim, false, world.signal)).stdout);
-    state.victimRun = { running: victim.State?.Running === true, oomKilled: victim.State?.OOMKilled === true, beats: kv.all('beat').map(Number) };
+    state.victimRun = { running: victim.State?.Running === true, oomKilled: victim.State?.OOMKilled === true, completed: kv.get('victim') === 'done', beats: kv.all('beat').map(Number) };
     party(world, 'victim', kv.get('boot_id'));
   }
 }

@@ -96,6 +96,8 @@ for (const engine of ENGINES) {
     assert.equal(judgeOomIsolation(oom, { running: true, oomKilled: false }).outcome, 'pass');
     assert.equal(judgeOomIsolation(oom, { running: true, oomKilled: true }).outcome, 'finding');
     assert.equal(judgeOomIsolation(oom, { running: false, oomKilled: false }).outcome, 'finding');
+    assert.equal(judgeOomIsolation(oom, { running: false, oomKilled: false, completed: false }).outcome, 'finding');
+    assert.equal(judgeOomIsolation(oom, { running: false, oomKilled: false, completed: true }).outcome, 'inconclusive');
     assert.equal(judgeOomIsolation({ byInspect: false, byCounter: false, bySignal: false }, { running: true, oomKilled: false }).outcome, 'finding');
     assert.equal(judgeMemsw(o.get('memsw.limit'), { text: '32m', bytes: 32 * MiB }).outcome, 'pass');
     assert.equal(judgeMemsw(planted(text, 'memsw.limit', '9223372036854771712').get('memsw.limit'), { text: '32m', bytes: 32 * MiB }).outcome, 'finding', 'swap unlimited');
