@@ -8,10 +8,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, api, project, runKeelhaul } from '../helpers/keelhaul.js';
+import { ROOT, api, freePort, project, runKeelhaul } from '../helpers/keelhaul.js';
 import {
   BASELINE, NOTHING, PRIVATE_SOCKET, SLEEPER_STEPS, bystander, createForeign, labelGone, leftovers, missingForeign, processesGone, processesOfRun, remote, removeForeign,
   sleeperFeature, testRunId, type Foreign,
@@ -25,17 +24,6 @@ multiTenant: true
 promises:
   seccomp: true
 `;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('remote TLS target (private dockerd with --tlsverify)', () => {
   const certs = mkdtempSync(join(tmpdir(), 'keelhaul-tls-'));

@@ -9,11 +9,10 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import net from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DOCKER, PODMAN, ROOT, api, project, runKeelhaul } from '../helpers/keelhaul.js';
+import { DOCKER, PODMAN, ROOT, api, freePort, project, runKeelhaul } from '../helpers/keelhaul.js';
 import { NOTHING, PRIVATE_SOCKET, leftovers, remote, REMOTE_SH } from './reliability-helpers.js';
 
 const ATTACKS = join(ROOT, 'features', 'attacks');
@@ -53,17 +52,6 @@ function outcomes(summary: any): Record<string, string> {
 
 function reason(summary: any, id: string): string {
   return String(summary?.scenarios?.find((s: any) => s.id === id)?.reason ?? '');
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A container of the test's own publishing a forbidden port (23) on every host address: the weakness ATK-01 must see from a tenant container. */

@@ -1,4 +1,5 @@
 // Runs the real keelhaul binary on throw-away feature folders (cucumber-js's and Playwright's
+import net from 'node:net';
 // acceptance-test pattern) and reads what it left behind on the platforms.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -140,4 +141,16 @@ export async function reachable(host: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now (for a fixture daemon to take). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
 }
