@@ -1,6 +1,6 @@
 // Runs the real keelhaul binary on throw-away feature folders (cucumber-js's and Playwright's
-import net from 'node:net';
 // acceptance-test pattern) and reads what it left behind on the platforms.
+import net from 'node:net';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
