@@ -2,11 +2,25 @@
 // Gauntlt's `the file "F" should (not) contain XML:` judged on a file's text: each row of the table is
 // a CSS selector (Gauntlt's own column, through Nokogiri's at_css) or an XPath expression. CSS runs on
 // htmlparser2's XML mode with css-select (the engine cheerio uses), XPath on @xmldom/xmldom with xpath.
-import { DOMParser } from '@xmldom/xmldom';
-import { selectOne } from 'css-select';
-import { parseDocument } from 'htmlparser2';
-import xpath from 'xpath';
+import { createRequire } from 'node:module';
+import type * as XmlDom from '@xmldom/xmldom';
+import type * as CssSelect from 'css-select';
+import type * as Htmlparser2 from 'htmlparser2';
+import type * as XPath from 'xpath';
 import { UsageError } from '../judges/errors.js';
+
+// Loaded on the first XML check, not when the module is: cucumber loads every support file in every run
+// and worker, and the four libraries cost 85-165 ms to load (node -e, three runs, this machine).
+const requireLibrary = createRequire(import.meta.url);
+let libraries: { DOMParser: typeof XmlDom.DOMParser; selectOne: typeof CssSelect.selectOne; parseDocument: typeof Htmlparser2.parseDocument; xpath: typeof XPath } | undefined;
+function xml(): NonNullable<typeof libraries> {
+  return libraries ??= {
+    DOMParser: (requireLibrary('@xmldom/xmldom') as typeof XmlDom).DOMParser,
+    selectOne: (requireLibrary('css-select') as typeof CssSelect).selectOne,
+    parseDocument: (requireLibrary('htmlparser2') as typeof Htmlparser2).parseDocument,
+    xpath: requireLibrary('xpath') as typeof XPath,
+  };
+}
 
 export type SelectorKind = 'css' | 'xpath';
 
@@ -33,6 +47,7 @@ export function selectorProblem(kind: SelectorKind, selector: string): string | 
 
 /** Does the XML text hold a node the selector finds? Unparseable XML is an error, not "not found". */
 export function xmlMatches(text: string, kind: SelectorKind, selector: string): boolean {
+  const { DOMParser, selectOne, parseDocument, xpath } = xml();
   if (kind === 'css') return selectOne(selector, parseDocument(text, { xmlMode: true }), { xmlMode: true }) !== null;
   const errors: string[] = [];
   let document: unknown;
