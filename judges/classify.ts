@@ -39,3 +39,28 @@ export function classifyFailure(error: unknown): ClassifiedFailure {
   if (name === 'UsageError') return { outcome: 'error', errorKind: 'authoring', reason: message };
   return { outcome: 'error', errorKind: 'internal', reason: message };
 }
+
+/** What a scenario's After hook records: an outcome, why, and for errors the kind. */
+export interface OutcomeRecord {
+  outcome: string;
+  reason?: string;
+  errorKind?: ErrorKind;
+  [key: string]: unknown;
+}
+
+/**
+ * Should the platform be asked whether it is still there before this outcome is believed? A pass
+ * or a finding stands on what was seen (an attack that takes the daemon down is a finding); an
+ * authoring mistake is not about the platform; the rest (a broken check, an inconclusive or a
+ * not-applicable one) may be nothing but a platform going away under the scenario.
+ */
+export function needsPlatformRecheck(record: OutcomeRecord): boolean {
+  if (record.outcome === 'inconclusive' || record.outcome === 'not-applicable') return true;
+  return record.outcome === 'error' && record.errorKind !== 'authoring' && record.errorKind !== 'platform-unreachable';
+}
+
+/** The platform stopped answering during the scenario: what it saw cannot be trusted (exit 4). */
+export function platformGone(record: OutcomeRecord, why: string): OutcomeRecord {
+  const saw = record.reason ? `; the scenario had ended ${record.outcome}: ${record.reason}` : '';
+  return { ...record, outcome: 'error', errorKind: 'platform-unreachable', reason: `the platform stopped answering during this scenario (${why})${saw}` };
+}

@@ -6,7 +6,7 @@ import { closeCreationGate, settleCreations } from '../adapters/platform/docker-
 import { stopWhenOrphaned } from './orphan-watch.js';
 import { claimInterrupts, exitCodeOnSignal, inheritedInterrupt, onEverySignal, raiseInterrupt } from './signals.js';
 import { OutcomeSignal } from '../judges/errors.js';
-import { classifyFailure } from '../judges/classify.js';
+import { classifyFailure, needsPlatformRecheck, platformGone, type OutcomeRecord } from '../judges/classify.js';
 import { scenarioIdOf } from '../judges/scenario-id.js';
 import { OUTCOME_MEDIA_TYPE } from './parameters.js';
 import { KeelhaulWorld } from './world.js';
@@ -47,7 +47,7 @@ After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error 
   const leftovers = await this.resources.removeAll(this.platform);
   if (this.peerResources.size > 0 && this.peer) leftovers.push(...(await this.peerResources.removeAll(this.peer)).map((l) => `peer tenant: ${l}`));
   const status = result?.status;
-  let record: Record<string, unknown>;
+  let record: OutcomeRecord;
   if (this.signalled) {
     record = { outcome: this.signalled.outcome, reason: this.signalled.reason };
   } else if (status === Status.PASSED) {
@@ -58,6 +58,10 @@ After({ timeout: 60_000 }, async function (this: KeelhaulWorld, { result, error 
     record = { outcome: 'error', errorKind: 'authoring', reason: `a step is ${String(status).toLowerCase()}` };
   } else {
     record = { outcome: 'not-applicable', reason: 'skipped' };
+  }
+  if (needsPlatformRecheck(record)) {
+    const health = await this.platform.stillAnswering();
+    if (!health.answering) record = platformGone(record, health.reason);
   }
   if (leftovers.length > 0) this.observe('cleanupFailures', leftovers);
   this.attach(JSON.stringify({ ...record, scenarioId: this.scenarioId, observations: this.observations, exposures: this.exposures }), OUTCOME_MEDIA_TYPE);

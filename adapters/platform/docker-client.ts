@@ -223,6 +223,25 @@ export class PlatformClient {
   raw(request: RawRequest): Promise<RawResponse> {
     return rawRequest(this, request);
   }
+
+  /**
+   * Does the platform still answer a new connection? Asked after a scenario that did not pass, so
+   * that a platform gone mid-run is reported as unreachable (exit 4) rather than as broken checks
+   * or as the refusals a dying daemon answers with. Bounded; never throws.
+   */
+  async stillAnswering(timeoutMs = 3_000): Promise<{ answering: true } | { answering: false; reason: string }> {
+    try {
+      const answer = await rawRequest(this, { method: 'GET', path: '/_ping', unversioned: true, timeoutMs, fresh: true });
+      // Any HTTP answer means something is there; a 5xx on /_ping is a daemon that is not usable.
+      if (answer.status < 500) return { answering: true };
+      return { answering: false, reason: `GET /_ping answered ${answer.status}: ${answer.text.slice(0, 120).trim()}` };
+    } catch (error) {
+      // A slow answer is not a missing platform (a loaded machine is slow): only a connection that
+      // fails counts, so a healthy engine under load never turns a verdict into exit 4.
+      if (error instanceof PlatformTimeout) return { answering: true };
+      return { answering: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+  }
 }
 
 /**

@@ -31,6 +31,12 @@ export interface RawRequest {
   signal?: AbortSignal;
   /** For HTTP upgrade probes: resolve on the 101 and close the socket. */
   upgrade?: boolean;
+  /**
+   * A connection of its own rather than one kept alive from earlier calls: a daemon that is
+   * shutting down still answers on connections it already had (Docker 20.10 answers 500 there for
+   * seconds) while it accepts no new ones, and only a new one tells whether it is still there.
+   */
+  fresh?: boolean;
 }
 
 export interface HijackRequest {
@@ -92,6 +98,7 @@ function send(endpoint: Endpoint, request: RawRequest): Promise<RawResponse> {
   }
   const signal = signalFor(request.timeoutMs ?? currentCallTimeouts().callMs, request.signal);
   const options: https.RequestOptions = { method: request.method, path: versioned(endpoint, request), headers, signal };
+  if (request.fresh) options.agent = false;
   let transport: typeof http | typeof https = http;
   if (c.transport === 'unix') {
     options.socketPath = c.socketPath;

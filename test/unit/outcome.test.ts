@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EXIT, emptyCounts, exitCodeFor } from '../../judges/outcome.js';
-import { classifyFailure } from '../../judges/classify.js';
+import { classifyFailure, needsPlatformRecheck, platformGone } from '../../judges/classify.js';
 import { OutcomeTracker } from '../../run/outcome-tracker.js';
 import { OUTCOME_MEDIA_TYPE } from '../../support/parameters.js';
 import { demuxDockerStream } from '../../adapters/platform/demux.js';
@@ -48,6 +48,22 @@ function envelopes(outcomes: Array<{ name: string; tags: string[]; record?: obje
   });
   return out;
 }
+
+test('a platform gone mid-scenario: broken checks, inconclusive and not-applicable ones are asked about; passes, findings and authoring mistakes stand', () => {
+  for (const record of [{ outcome: 'error', errorKind: 'internal' as const }, { outcome: 'error', errorKind: 'platform-fault' as const }, { outcome: 'error', errorKind: 'attack' as const }, { outcome: 'error', errorKind: 'timeout' as const }, { outcome: 'inconclusive' }, { outcome: 'not-applicable' }]) {
+    assert.equal(needsPlatformRecheck(record), true, JSON.stringify(record));
+  }
+  for (const record of [{ outcome: 'pass' }, { outcome: 'finding' }, { outcome: 'error', errorKind: 'authoring' as const }, { outcome: 'error', errorKind: 'platform-unreachable' as const }]) {
+    assert.equal(needsPlatformRecheck(record), false, JSON.stringify(record));
+  }
+  // What Docker 20.10 answers on a kept-alive connection while it shuts down, from a fleet run whose target was stopped.
+  const dying = { outcome: 'not-applicable', reason: 'the platform refuses SecurityOpt no-new-privileges: failed to update store for object type *libnetwork.endpoint: open : no such file or directory' };
+  const gone = platformGone(dying, 'GET /_ping: cannot reach unix:///run/x.sock: connect ENOENT /run/x.sock');
+  assert.equal(gone.outcome, 'error');
+  assert.equal(gone.errorKind, 'platform-unreachable');
+  assert.match(gone.reason as string, /^the platform stopped answering during this scenario \(GET \/_ping: cannot reach .*ENOENT.*\); the scenario had ended not-applicable: the platform refuses SecurityOpt/);
+  assert.equal(exitCodeFor({ counts: counts({ pass: 30, error: 1 }), errorKinds: [gone.errorKind!], advisory: false }), EXIT.platform);
+});
 
 test('the outcome tracker reads keelhaul outcome records and falls back to cucumber statuses', () => {
   const tracker = new OutcomeTracker();
