@@ -24,6 +24,12 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || n > 32) throw new InvalidArgumentError('must be a whole number from 0 to 32');
+  return n;
+}
+
 /** Timeouts: at least 1 ms, at most a day (node's timers misfire past 2^31-1 ms, firing at once). */
 const MAX_TIMEOUT_MS = 86_400_000;
 const MILLISECONDS = `must be a whole number of milliseconds from 1 to ${MAX_TIMEOUT_MS} (a day)`;
@@ -97,6 +103,7 @@ export function buildProgram(exit: (code: number) => void): Command {
     .option('--profile <name|file>', 'auto, docker, podman, triton, or a profile file', 'auto')
     .option('--tags <expr>', 'cucumber tag expression selecting scenarios')
     .option('--parallel <n>', 'worker processes', positiveInt, 0)
+    .addOption(new Option('--probe-concurrency <n>', 'probes run ahead of the scenarios that read them, at most n at a time; 0: none ahead (default: 2 per CPU the platform reports, 2 to 8; none with --parallel)').argParser(nonNegativeInt))
     .option('--reports <dir>', 'where reports are written', 'reports')
     .option('--image <ref>', 'probe image', DEFAULT_PROBE_IMAGE)
     .option('--require <path>', 'extra step or support file or folder (JS or TS); repeatable', collect, [])
@@ -220,7 +227,7 @@ function common(paths: string[], opts: Record<string, any>) {
     image: opts.image, requires: opts.require, advisory: Boolean(opts.advisory), containerTimeoutMs: opts.containerTimeout, runId: opts.runId,
     callTimeoutMs: opts.callTimeout === undefined ? undefined : opts.callTimeout * 1000,
     peerTarget: opts.peerTarget, peerCertPath: opts.peerCertPath, defines: opts.define,
-    shard: opts.shard, durationsFile: opts.durations,
+    shard: opts.shard, durationsFile: opts.durations, probeConcurrency: opts.probeConcurrency,
     cwd: process.cwd(), stdout: process.stdout, stderr: process.stderr,
   };
 }

@@ -20,11 +20,14 @@ export interface HardeningContext {
   volume?: string;
 }
 
+/** What a dangerous option asks of the API: its HostConfig and any environment its probe reads. */
+export interface OptionRequest { hostConfig: Record<string, unknown>; env?: string[] }
+
 export interface DangerousOption {
   /** Why the option means nothing here (the scenario is not applicable), before anything is requested. */
   notApplicable?(ctx: HardeningContext): string | undefined;
   /** What is asked of the API (HostConfig fields; env for the probe). */
-  request(ctx: HardeningContext): { hostConfig: Record<string, unknown>; env?: string[] } | string;
+  request(ctx: HardeningContext): OptionRequest | string;
   /** Judge the effect from the probe inside the container that got it. */
   effect(p: ProbedView, ctx: HardeningContext): Effect;
   /** A local volume bound to this host path, created (and tracked for removal) before the request. */

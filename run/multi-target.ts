@@ -50,6 +50,7 @@ export function childRunArgs(o: Omit<RunOptions, 'target'>, target: string, prof
   for (const r of o.requires) args.push('--require', r);
   if (o.advisory) args.push('--advisory');
   if (o.containerTimeoutMs !== undefined) args.push('--container-timeout', String(o.containerTimeoutMs));
+  if (o.probeConcurrency !== undefined) args.push('--probe-concurrency', String(o.probeConcurrency));
   if (o.callTimeoutMs !== undefined) args.push('--call-timeout', String(Math.round(o.callTimeoutMs / 1000)));
   if (o.peerTarget) args.push('--peer-target', o.peerTarget);
   if (o.peerCertPath) args.push('--peer-cert-path', o.peerCertPath);

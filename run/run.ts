@@ -14,6 +14,8 @@ import { EXIT } from '../judges/outcome.js';
 import type { KeelhaulParameters } from '../support/parameters.js';
 import type { RunnerReport } from '../support/port-vantage.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream } from './cucumber-config.js';
+import { defaultProbeConcurrency, planOfRun } from './probe-plan.js';
+import type { MatchableStep, ProbePlan } from '../support/probe-plan.js';
 import { OutcomeTracker } from './outcome-tracker.js';
 import { NoFeatureFiles } from './feature-files.js';
 import { loadProfile, resolveProfileOption } from './profiles.js';
@@ -34,6 +36,8 @@ export interface RunOptions {
   profile: string;
   tags?: string;
   parallel: number;
+  /** Probes run ahead at most this many at a time (0: none ahead); default from the platform's CPUs. */
+  probeConcurrency?: number;
   reportsDir: string;
   image: string;
   requires: string[];
@@ -212,6 +216,12 @@ export async function runSuite(options: RunOptions): Promise<number> {
     log(`keelhaul: warning: containers of other keelhaul runs are on this platform: ${list}; if those runs are dead, \`keelhaul clean\` removes them`);
   }
 
+  // The probe plan: the selected scenarios' probes run ahead, a bounded number at a time
+  // (support/probe-plan.ts). Parallel workers are their own concurrency: each would run it all.
+  const probePlan = options.parallel > 0 ? undefined : planOfRun(envelopes, (support as unknown as { stepDefinitions: MatchableStep[] }).stepDefinitions, {
+    concurrency: options.probeConcurrency ?? defaultProbeConcurrency(platform.info), shardIds: shard?.ids, leftOutTags: leftOut,
+  });
+
   // 3. The run. Interruption sweeps this run's label and exits 130/143 (DESIGN.md safety rules).
   const messagesPath = join(reportsDir, 'messages.ndjson');
   const parameters: KeelhaulParameters = {
@@ -220,6 +230,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     peer: peer && options.peerTarget ? { target: options.peerTarget, certPath: options.peerCertPath, apiVersion: peer.negotiation.version } : undefined,
     runner: { where: runner.where, detail: runner.detail, measured: runner.measured },
     defines: options.defines,
+    probePlan,
   };
   const runConfig = await buildRunConfiguration({
     ...selection,
@@ -240,7 +251,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     },
   });
   runConfig.formats.options = { ...runConfig.formats.options, resultsDir: resetAllureResults(reportsDir) };
-  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped, runner, shard };
+  const summaryBase = { runId, startedAt, reportsDir, profile, platform, skipped, runner, shard, probePlan };
   interrupt.finish = (signal) => {
     const tracker = trackerFrom(messagesPath);
     const exitCode = exitCodeOnSignal(signal);
@@ -300,7 +311,7 @@ function trackerFrom(messagesPath: string): OutcomeTracker {
   return tracker;
 }
 
-function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped']; runner?: RunnerReport; shard?: ShardPlan }, tracker: OutcomeTracker, exitCode: number): RunSummary {
+function buildSummary(base: { runId: string; startedAt: Date; profile: any; platform: ConnectedPlatform; skipped: RunSummary['skipped']; runner?: RunnerReport; shard?: ShardPlan; probePlan?: ProbePlan }, tracker: OutcomeTracker, exitCode: number): RunSummary {
   const fp = base.platform.fingerprint;
   return {
     run: base.runId,
@@ -317,6 +328,8 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
     exposures: tracker.scenarios.flatMap((s) => s.exposures.map((what) => ({ id: s.id, what }))),
     command: process.argv.slice(2),
     skipped: base.skipped,
+    // How many scenarios had probes run ahead, and how many at a time (support/probe-plan.ts).
+    probePlan: base.probePlan ? { concurrency: base.probePlan.concurrency, scenarios: base.probePlan.scenarios.length } : { concurrency: 0, scenarios: 0 },
     ...(base.shard ? { shard: { index: base.shard.spec.index, total: base.shard.spec.total, selectionSize: base.shard.selectionSize, scenarios: base.shard.ids.length, balancedBy: base.shard.balancedBy } } : {}),
   };
 }

@@ -23,6 +23,8 @@ export interface RunSummary {
   skipped: Array<{ name: string; location: string; tag: string; reason: string }>;
   /** `--shard i/n`: which part of a selection of selectionSize scenarios this run was (run/shard.ts). */
   shard?: { index: number; total: number; selectionSize: number; scenarios: number; balancedBy: 'duration' | 'count' };
+  /** The probe plan (support/probe-plan.ts): how many scenarios had probes run ahead, at most `concurrency` at a time (0: none). */
+  probePlan?: { concurrency: number; scenarios: number };
 }
 
 export function writeSummary(summary: RunSummary, reportsDir: string): void {

@@ -1,25 +1,27 @@
 #!/usr/bin/env bash
-# scripts/verdict-stability.sh: run the noisy-neighbours family N times against one platform and print
+# scripts/verdict-stability.sh: run a family (noisy neighbours by default) N times against one platform and print
 # the verdict of every scenario in every run, with the key numbers, so that one can see the verdicts do
 # not move with the machine's load. Exits 0 when every scenario got the same outcome in every run, 1 when
 # one moved, 2 on usage errors.
 #
-#   scripts/verdict-stability.sh [-n RUNS] [-t TARGET] [-g TAGS] [-o DIR]
+#   scripts/verdict-stability.sh [-n RUNS] [-t TARGET] [-f PATHS] [-g TAGS] [-o DIR]
 #     -n RUNS    how many runs (default 10)
+#     -f PATHS   feature paths, space-separated (default features/noisy-neighbours)
 #     -t TARGET  platform URL (default unix:///var/run/docker.sock)
 #     -g TAGS    cucumber tag expression (default @noisy-neighbours)
 #     -o DIR     where each run's reports go (default a new /tmp/keelhaul-stability.XXXXXX)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-runs=10 target=unix:///var/run/docker.sock tags=@noisy-neighbours out=""
-while getopts 'n:t:g:o:h' opt; do
+runs=10 target=unix:///var/run/docker.sock tags=@noisy-neighbours paths=features/noisy-neighbours out=""
+while getopts 'n:t:f:g:o:h' opt; do
   case "$opt" in
     n) runs="$OPTARG" ;;
     t) target="$OPTARG" ;;
+    f) paths="$OPTARG" ;;
     g) tags="$OPTARG" ;;
     o) out="$OPTARG" ;;
-    *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
   esac
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "verdict-stability: -n wants a positive number" >&2; exit 2; }
@@ -31,7 +33,8 @@ mkdir -p "$out"
 for ((i = 1; i <= runs; i++)); do
   start=$(date +%s)
   code=0
-  node dist/cli/main.js run features/noisy-neighbours --tags "$tags" --target "$target" --reports "$out/run-$i" \
+  # shellcheck disable=SC2086 # PATHS is a space-separated list on purpose
+  node dist/cli/main.js run $paths --tags "$tags" --target "$target" --reports "$out/run-$i" \
     >"$out/run-$i.log" 2>&1 || code=$?
   echo "verdict-stability: run $i/$runs exit $code in $(($(date +%s) - start)) s (load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
 done

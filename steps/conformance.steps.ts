@@ -10,7 +10,8 @@ import { judgeLedger } from '../judges/conformance.js';
 import { OPTIONS } from '../judges/conformance-options.js';
 import { PROBES, probeFor } from '../judges/conformance-probes.js';
 import { Finding } from '../judges/errors.js';
-import { askRoutes, checkId, createWithOption, latestObservation, runProbe } from '../support/conformance-driver.js';
+import { askRoutes, checkId, createWithOption, latestObservation, prefetchOptionContainer, runProbe } from '../support/conformance-driver.js';
+import { planProbes } from '../support/probe-plan.js';
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 import { OBSERVATION } from '../judges/observation-keys.js';
@@ -41,6 +42,7 @@ When('a container is created with {string} set to {string}', doc(
 ), async function (this: KeelhaulWorld, option: string, value: string) {
   await createWithOption(this, option, value);
 });
+planProbes('a container is created with {string} set to {string}', prefetchOptionContainer);
 
 Then('it behaves like stock Docker, or as the profile declares', doc(
   'The divergence ledger (DESIGN.md): conformant and undeclared = pass; a divergence the profile declares = pass (a known divergence in the matrix); an undeclared divergence = finding; a declared divergence that was not observed = finding ("profile out of date").',

@@ -7,6 +7,7 @@ import * as judge from '../judges/escape-verdicts.js';
 import { CGROUP_FUSE_PROBE, ENV_PROBE, LSM_PROBE, SECCOMP_PROBE, SOCKETS_PROBE, SYSCALL_HELPER_PATH } from '../judges/probes-escape.js';
 import { imageEnvNames, listedLsmOf, runEscapeProbe, startWithWorkingDirectories, workingDirectoriesOf } from '../support/isolation-probes.js';
 import { doc } from '../support/step-docs.js';
+import { planProbes } from '../support/probe-plan.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 When('containers are started with their working directory at {string} for N from {int} to {int}', doc(
@@ -16,6 +17,8 @@ When('containers are started with their working directory at {string} for N from
 ), async function (this: KeelhaulWorld, pattern: string, from: number, to: number) {
   await startWithWorkingDirectories(this, pattern, from, to);
 });
+// The probe plan (support/probe-plan.ts) runs these ahead: the same recipes, minus the verdict.
+planProbes('containers are started with their working directory at {string} for N from {int} to {int}', (world, pattern, from, to) => startWithWorkingDirectories(world, String(pattern), Number(from), Number(to)));
 
 Then('each was refused or ran in a working directory inside its own root', doc(
   'A finding for any container whose working directory lies outside its root filesystem (the path /proc/self/cwd names is not the directory it is in, as seen from the container\'s root): the precondition of CVE-2024-21626. Refused at start, or a working directory inside the container, passes. Inconclusive if a probe could not tell.',
@@ -30,6 +33,7 @@ Then('a default container\'s seccomp filter refuses the system calls every engin
 ), async function (this: KeelhaulWorld) {
   this.settle(judge.seccompVerdict((await runEscapeProbe(this, SECCOMP_PROBE, 'seccomp probe container')).stdout, this.image));
 });
+planProbes('a default container\'s seccomp filter refuses the system calls every engine\'s default profile forbids', (world) => runEscapeProbe(world, SECCOMP_PROBE, 'seccomp probe container'));
 
 Then('no credentials appear in a default container\'s environment that keelhaul did not set', doc(
   'Reads the variable names of a default container\'s environment and of its pid 1 (/proc/1/environ), never their values, and compares them with what keelhaul set (nothing), what the image sets (Config.Env) and what engines always set (PATH, HOSTNAME, HOME, TERM, container). A finding for an unexpected variable that looks like a credential (SECRET, TOKEN, PASSWORD, *_KEY, AWS_*, ... or a 24+ character token-like value): a platform that injects secrets into every container hands them to every image. Other unexpected variables are recorded.',
@@ -38,6 +42,7 @@ Then('no credentials appear in a default container\'s environment that keelhaul 
   const result = await runEscapeProbe(this, ENV_PROBE, 'environment probe');
   this.settle(judge.envVerdict(result, await imageEnvNames(this)));
 });
+planProbes('no credentials appear in a default container\'s environment that keelhaul did not set', (world) => runEscapeProbe(world, ENV_PROBE, 'environment probe'));
 
 Then('no engine, containerd, systemd or D-Bus socket is found on any of its mounts or in its network namespace', doc(
   'Searches a default container for unix sockets across every mount (a bounded find: 8 levels, 50 hits, 5 s, /proc and /sys pruned), which also finds a host /run bound in where /run is a tmpfs, and lists /proc/net/unix (abstract sockets included: a host network namespace shows containerd-shim\'s). A finding for any Docker, containerd, containerd-shim, Podman, CRI-O/kubelet, systemd or D-Bus socket.',
@@ -45,6 +50,7 @@ Then('no engine, containerd, systemd or D-Bus socket is found on any of its moun
 ), async function (this: KeelhaulWorld) {
   this.settle(judge.socketsVerdict(await runEscapeProbe(this, SOCKETS_PROBE, 'socket probe')));
 });
+planProbes('no engine, containerd, systemd or D-Bus socket is found on any of its mounts or in its network namespace', (world) => runEscapeProbe(world, SOCKETS_PROBE, 'socket probe'));
 
 Then('its cgroup release_agent and devices.allow files cannot be opened for writing, and no FUSE mount is writable', doc(
   'Opens every release_agent and devices.allow under /sys/fs/cgroup for append in a subshell (which writes nothing): a successful open is a finding (release_agent runs a host program as root when a cgroup empties; devices.allow opens the host\'s devices). Also a finding: a FUSE mount (LXCFS is fuse.lxcfs) mounted read-write. Not applicable where the container sees no cgroup v1 hierarchy and no FUSE mount (cgroup v2 has neither file).',
@@ -52,6 +58,7 @@ Then('its cgroup release_agent and devices.allow files cannot be opened for writ
 ), async function (this: KeelhaulWorld) {
   this.settle(judge.cgroupFuseVerdict(await runEscapeProbe(this, CGROUP_FUSE_PROBE, 'cgroup and FUSE probe')));
 });
+planProbes('its cgroup release_agent and devices.allow files cannot be opened for writing, and no FUSE mount is writable', (world) => runEscapeProbe(world, CGROUP_FUSE_PROBE, 'cgroup and FUSE probe'));
 
 Then('a default container is confined by the LSM the daemon lists', doc(
   'Where /info SecurityOptions lists AppArmor or SELinux, reads /proc/self/attr/current in a default container: "unconfined", "kernel", an unconfined SELinux type, or no readable label means the listed LSM does not confine it: a finding on a multi-tenant profile or one with `promises.lsmConfinement: true`, an exposure otherwise. Not applicable where the daemon lists neither.',

@@ -6,7 +6,7 @@
 // otherwise it passes as an exposure. Plus the daemon posture a client can read from /info and
 // /version. docs/hardening.md says how each is judged.
 import { Then, When } from '@cucumber/cucumber';
-import { isRefusal, type ContainerSpec } from '../adapters/platform/docker-client.js';
+import { isRefusal } from '../adapters/platform/docker-client.js';
 import { componentsFromVersion, evaluateCves } from '../judges/cve-table.js';
 import { evaluateKernelCves } from '../judges/kernel-cve-table.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
@@ -19,7 +19,8 @@ import { OPTIONS, optionFor, type HardeningContext } from '../judges/hardening-o
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
 import { probeContainer } from '../support/default-probe.js';
-import { bindVolume, daemon, engineSocketPath, getJson, record, refusalMessage, slot } from '../support/hardening-driver.js';
+import { bindVolume, daemon, engineSocketPath, getJson, optionSpec, prefetchOption, record, refusalMessage, slot } from '../support/hardening-driver.js';
+import { planProbes } from '../support/probe-plan.js';
 import { OBSERVATION } from '../judges/observation-keys.js';
 
 When('a container is requested with {string}', doc(
@@ -50,10 +51,8 @@ When('a container is requested with {string}', doc(
   }
   const request = option.request(ctx);
   if (typeof request === 'string') this.inconclusive(request);
-  // Same network as the baseline probe, so that only the dangerous option differs between the two.
-  const spec: Partial<ContainerSpec> = { hostConfig: { NetworkMode: baseline.networkMode, ...request.hostConfig }, env: request.env };
   try {
-    const probed = await probeContainer(this, spec);
+    const probed = await probeContainer(this, optionSpec(baseline, request));
     record(this, { option: name, request: request.hostConfig, effect: option.effect(probed, ctx) }, { baseline: baseline.report, probed: probed.report });
   } catch (error) {
     if (!isRefusal(error)) throw error;
@@ -61,6 +60,7 @@ When('a container is requested with {string}', doc(
     record(this, { option: name, request: request.hostConfig, refusal: { stage: refusalStage(error.message), message: refusalMessage(error) } }, { baseline: baseline.report });
   }
 });
+planProbes('a container is requested with {string}', prefetchOption);
 
 When('a privileged exec as root is requested in a running container', doc(
   'Starts a default container, then asks POST /containers/{id}/exec for `Privileged: true, User: "0"` and reads CapEff inside the exec. A runtime error inside the exec (exit 126, "unable to apply caps") counts as a refusal at exec.',
@@ -139,6 +139,7 @@ Then('the default resource limits of a container are reported, and required on a
   if (this.profile.multiTenant) throw new Finding(`a container started with no options has no ${missing.join(', ')} limit on a multi-tenant platform`);
   this.expose(`no default ${missing.join(', ')} limit: a careless container can take the host's ${missing.join(', ')}`);
 });
+planProbes('the default resource limits of a container are reported, and required on a multi-tenant platform', (world) => probeContainer(world));
 
 Then('the engine and runtime versions are compared with known container-escape CVEs', doc(
   'Compares the engine, containerd and runc versions from /version with a small table of container-escape CVEs (judges/cve-table.ts; CVE-2024-41110 only where /info lists an authorization plugin). A finding when an upstream version is below the fix; a distribution build (e.g. Debian\'s +deb12u1) whose backports are unknown is reported, not failed; inconclusive when no version is reported.',

@@ -8,6 +8,7 @@ import { doc, listArgument as list, type ArgumentCheck } from '../support/step-d
 import {
   examinePaths, observeSiblingsOnce, probeAskingNoNewPrivileges, probeDefaultContainer, probedOf, siblingsOf, tryTmpfsMount,
 } from '../support/isolation-probes.js';
+import { planProbes } from '../support/probe-plan.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 /** Paths are looked at inside the container: they must be absolute (a relative one names the probe's working folder). */
@@ -36,6 +37,9 @@ Given('a container with the platform\'s default settings', doc(`${DEFAULT_PROBE}
   'Given a container with the platform\'s default settings'), async function (this: KeelhaulWorld) {
   await probeDefaultContainer(this);
 });
+// The probe plan (support/probe-plan.ts) runs these ahead: the same recipes, minus the verdict.
+planProbes('a container started with no options', probeDefaultContainer);
+planProbes('a container with the platform\'s default settings', probeDefaultContainer);
 
 // ---- sibling containers (ISO-03..05) -----------------------------------------------------------
 
@@ -46,6 +50,7 @@ Given('two containers started side by side with no options', doc(
 ), async function (this: KeelhaulWorld) {
   await observeSiblingsOnce(this);
 });
+planProbes('two containers started side by side with no options', observeSiblingsOnce);
 
 Then('the second container\'s {string} namespaces differ from the first\'s', doc(
   'Compares /proc/self/ns/<kind> of the two containers: an equal inode means they share that namespace.',
@@ -119,6 +124,7 @@ Then('{string} are read-only where they exist', doc(
 ), async function (this: KeelhaulWorld, paths: string) {
   this.settle(judge.judgeReadOnlyPaths(await examinePaths(this, list(paths)), list(paths)));
 });
+planProbes('{string} are read-only where they exist', (world, paths) => examinePaths(world, list(String(paths))));
 
 Then('its cgroup filesystems cannot be written', doc(
   'Every cgroup (v1 controller) or cgroup2 mount must be read-only, or, where it is mounted read-write inside a user namespace, its control files must refuse an open for writing (`( true >> cgroup.procs )`, which writes nothing). A writable cgroupfs lets a container change its own limits or, on v1, reach release_agent.',
@@ -135,6 +141,7 @@ Then('{string} cannot be opened for writing', doc(
 ), async function (this: KeelhaulWorld, paths: string) {
   this.settle(judge.judgeOpenForWriting(await examinePaths(this, list(paths), true), list(paths)));
 });
+planProbes('{string} cannot be opened for writing', (world, paths) => examinePaths(world, list(String(paths)), true));
 
 Then('{string} are masked or absent', doc(
   'Each path must either not exist or be hidden by a mask placed exactly on it: /dev/null bound over a file or a read-only tmpfs over a folder (what moby and podman do). Any other mount there, such as the engine\'s bind of /etc/hostname, shows real content. Paths the shared probe does not look at are examined by a container of the same configuration.',
@@ -143,6 +150,7 @@ Then('{string} are masked or absent', doc(
 ), async function (this: KeelhaulWorld, paths: string) {
   this.settle(judge.judgeMasked(await examinePaths(this, list(paths)), list(paths)));
 });
+planProbes('{string} are masked or absent', (world, paths) => examinePaths(world, list(String(paths))));
 
 Then('the masking of {string} is reported', doc(
   'Records whether these paths are masked (newer engine releases mask them; older ones do not). Never fails; paths the shared probe does not look at are examined by a container of the same configuration.',
@@ -151,6 +159,7 @@ Then('the masking of {string} is reported', doc(
 ), async function (this: KeelhaulWorld, paths: string) {
   this.settle(judge.reportMasking(await examinePaths(this, list(paths)), list(paths)));
 });
+planProbes('the masking of {string} is reported', (world, paths) => examinePaths(world, list(String(paths))));
 
 // ---- seccomp and user namespaces (ISO-10, ISO-11, ISO-10-DEEP) ----------------------------------------
 
@@ -232,6 +241,7 @@ When('a container asks for no-new-privileges', doc(
 ), async function (this: KeelhaulWorld) {
   await probeAskingNoNewPrivileges(this);
 });
+planProbes('a container asks for no-new-privileges', probeAskingNoNewPrivileges);
 
 Then('it runs with no_new_privs set', doc(
   'A container that asked for no-new-privileges must show NoNewPrivs: 1 from the inside, whatever `inspect` says. A profile that declares --security-opt ignored (CONF-C5 class ignored: Triton, whose zones stand in for it) makes an unset flag an exposure, reported as CONF-C5 reports it, not a finding.',

@@ -193,15 +193,31 @@ export async function askRoutes(world: KeelhaulWorld, text: string): Promise<voi
   record(world, judgeRoutes(answers), answers);
 }
 
+function optionContainer(world: KeelhaulWorld, def: (typeof OPTIONS)[string], value: string) {
+  const extra = def.spec(value);
+  const hostConfig = { ...(def.running ? {} : networkMode(world)), ...extra.hostConfig };
+  return { cmd: ['sh', '-c', OPTION_PROBE], env: extra.env, user: extra.user, workingDir: extra.workingDir, labels: extra.labels, exposedPorts: extra.exposedPorts, hostConfig };
+}
+
+/**
+ * The probe plan's share of "a container is created with ... set to ..." (support/probe-plan.ts):
+ * the option's run-to-completion container, exactly as the step asks for it. Nothing for an option
+ * that needs a running container or a free host port found at the time.
+ */
+export async function prefetchOptionContainer(world: KeelhaulWorld, option: unknown, asked: unknown): Promise<void> {
+  const def = OPTIONS[String(option)];
+  if (!def || def.running || def.freeHostPort) return;
+  await world.runCached(optionContainer(world, def, String(asked)), 30_000);
+}
+
 /** Create a container with one option, read it back and look from inside (judges/conformance-options.ts). */
 export async function createWithOption(world: KeelhaulWorld, option: string, asked: string): Promise<void> {
   const def = OPTIONS[option];
   if (!def) throw new Error(`unknown option "${option}" (known: ${Object.keys(OPTIONS).join(', ')})`);
   const [host, port] = asked.split(':');
   const value = def.freeHostPort && host === 'free' ? `${await portVantage(world).freePort()}:${port}` : asked;
-  const extra = def.spec(value);
-  const hostConfig = { ...(def.running ? {} : networkMode(world)), ...extra.hostConfig };
-  const spec = { cmd: ['sh', '-c', OPTION_PROBE], env: extra.env, user: extra.user, workingDir: extra.workingDir, labels: extra.labels, exposedPorts: extra.exposedPorts, hostConfig };
+  const spec = optionContainer(world, def, value);
+  const hostConfig = spec.hostConfig;
   let inspect: Json;
   let facts: Record<string, string> = {};
   try {
@@ -211,7 +227,8 @@ export async function createWithOption(world: KeelhaulWorld, option: string, ask
       const bound = inspect.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
       if (bound) facts.published = `${bound.HostPort}:${port}`;
     } else {
-      const result = await world.runContainer(spec, 30_000);
+      // Read-only and the same for every asker: shared with the probe plan, which may have run it already.
+      const result = await world.runCached(spec, 30_000);
       if (result.timedOut) world.inconclusive('the probe container did not finish in 30 s');
       inspect = result.inspect;
       facts = parseFacts(result.stdout);

@@ -4,9 +4,11 @@
 // judges/hardening.ts and judges/hardening-options.ts.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRefusal, type PlatformRefusal } from '../adapters/platform/docker-client.js';
+import { isRefusal, type ContainerSpec, type PlatformRefusal } from '../adapters/platform/docker-client.js';
 import { oneLine } from '../judges/errors.js';
 import type { Effect, RefusalStage } from '../judges/hardening.js';
+import { optionFor, type HardeningContext, type OptionRequest } from '../judges/hardening-options.js';
+import { probeContainer, type Probed } from './default-probe.js';
 import type { KeelhaulWorld } from './world.js';
 
 export interface Outcome {
@@ -71,4 +73,23 @@ export async function getJson(world: KeelhaulWorld, path: string): Promise<any> 
   } catch {
     world.inconclusive(`GET ${path} did not answer JSON`);
   }
+}
+
+/** The option's container: on the baseline probe's network, so that only the dangerous option differs between the two. */
+export function optionSpec(baseline: Pick<Probed, 'networkMode'>, request: OptionRequest): Partial<ContainerSpec> {
+  return { hostConfig: { NetworkMode: baseline.networkMode, ...request.hostConfig }, env: request.env };
+}
+
+/**
+ * The probe plan's share of "a container is requested with ..." (support/probe-plan.ts): the
+ * baseline and the option's container, exactly as the step asks for them. Nothing where the step
+ * would first make a volume or end the scenario before asking.
+ */
+export async function prefetchOption(world: KeelhaulWorld, name: unknown): Promise<void> {
+  const option = optionFor(String(name));
+  const baseline = await probeContainer(world);
+  const ctx: HardeningContext = { baseline, socketPath: engineSocketPath(world) };
+  if (option.prepareVolume || option.notApplicable?.(ctx)) return;
+  const request = option.request(ctx);
+  if (typeof request !== 'string') await probeContainer(world, optionSpec(baseline, request));
 }

@@ -3,6 +3,8 @@ import type { Fingerprint } from '../adapters/platform/fingerprint.js';
 import type { Profile } from '../judges/profile.js';
 import type { RunnerLocation } from '../adapters/tools/runner-location.js';
 
+import type { ProbePlan } from './probe-plan.js';
+
 export interface KeelhaulParameters {
   runId: string;
   /** As given by the user (or empty for the environment/local socket); each worker resolves it again. */
@@ -21,6 +23,8 @@ export interface KeelhaulParameters {
   runner?: RunnerLocation;
   /** --define name=value: Gauntlt profile (and attack) values set on the command line; they win over the file's. */
   defines?: Record<string, string>;
+  /** The probes the selected scenarios will read, run ahead (support/probe-plan.ts); absent: none ahead. */
+  probePlan?: ProbePlan;
 }
 
 export const OUTCOME_MEDIA_TYPE = 'application/vnd.keelhaul.outcome+json';

@@ -158,7 +158,7 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
     const hostConfig = askedForNetwork ? { ...spec.hostConfig } : { ...spec.hostConfig, ...noNetworkHostConfig(this.probeNetworkMode) };
     const full = { image: this.image, cmd: ['sh', '-c', script], ...spec, hostConfig };
     try {
-      return await probeCache.get(full, () => this.runContainer(full));
+      return await this.runCached(full);
     } catch (error) {
       // A probe that did not ask for a network runs on the platform's default network where NetworkMode
       // none is refused (support/network-policy.ts), for the rest of this worker's scenarios too, and
@@ -166,6 +166,16 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
       if (askedForNetwork || hostConfig.NetworkMode !== 'none' || !learnNoneRefusal(this.platform, error)) throw error;
       return this.probe(script, spec);
     }
+  }
+
+  /**
+   * A read-only container run shared (per worker) by every scenario, and the probe plan
+   * (support/probe-plan.ts), asking for the identical configuration: run once, read by all. Only
+   * for containers whose output is the observation and that change nothing others could see.
+   */
+  runCached(spec: Partial<ContainerSpec> & { cmd: string[] }, timeoutMs?: number): Promise<RunResult> {
+    const full = { image: this.image, ...spec };
+    return probeCache.get(full, () => this.runContainer(full, timeoutMs));
   }
 
   /**

@@ -1,4 +1,4 @@
-@isolation
+@isolation @timing
 Feature: Network isolation between containers and from the host
   A container must not reach the engine's API or the host's services, nor containers on other
   networks; on one network, reachability follows the engine's declared inter-container policy, and

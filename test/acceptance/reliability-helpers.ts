@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ROOT, api, ensureBusybox, type KeelhaulResult } from '../helpers/keelhaul.js';
 
 export const BASELINE = readFileSync(join(ROOT, 'features', 'isolation', 'baseline.feature'), 'utf8');
+export const HARDENING_OPTIONS = readFileSync(join(ROOT, 'features', 'hardening', 'options.feature'), 'utf8');
 
 /** A --require'd user step file (plain JS): a labelled network, volume and sleeping container per scenario. */
 export const SLEEPER_STEPS = `

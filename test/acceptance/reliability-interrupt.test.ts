@@ -20,7 +20,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, DOCKER, PODMAN, project, reachable } from '../helpers/keelhaul.js';
 import {
-  BASELINE, NOTHING, RAW_CREATES, RAW_CREATE_TAGS, SLEEPER_STEPS, bystander, createForeign, hasStackTrace, leftovers, missingForeign,
+  BASELINE, HARDENING_OPTIONS, NOTHING, RAW_CREATES, RAW_CREATE_TAGS, SLEEPER_STEPS, bystander, createForeign, hasStackTrace, leftovers, missingForeign,
   processesGone, removeForeign, rng, sleeperFeature, testRunId, type Foreign,
 } from './reliability-helpers.js';
 
@@ -28,13 +28,16 @@ const SEED = Number(process.env.KEELHAUL_RELIABILITY_SEED ?? Math.floor(Date.now
 const RUNS_PER_SIGNAL = Number(process.env.KEELHAUL_INTERRUPT_RUNS ?? 50);
 const CONCURRENCY = Number(process.env.KEELHAUL_INTERRUPT_CONCURRENCY ?? 3);
 const WINDOW_MS = 5_000;
-const SELECTION = ['--tags', `@ISO-01 or @ISO-02 or @reliability or ${RAW_CREATE_TAGS}`, '--require', 'steps/sleepers.mjs'];
+// Hardening options too: their probes run ahead of them (the probe plan, support/probe-plan.ts), so
+// a signal also lands while the plan's own containers are alive.
+const SELECTION = ['--tags', `@ISO-01 or @ISO-02 or @HARD-03-ROOT or @HARD-03-SYS or @HARD-06-UTS or @reliability or ${RAW_CREATE_TAGS}`, '--require', 'steps/sleepers.mjs'];
 
 function workload(): string {
   // Sleepers first and last, the isolation baseline and the raw-HTTP creates between them.
   return project({
     'features/1-reliability/sleepers.feature': sleeperFeature(2, 600),
     'features/2-isolation/baseline.feature': BASELINE,
+    'features/2-hardening/options.feature': HARDENING_OPTIONS,
     ...RAW_CREATES,
     'features/3-reliability/sleepers.feature': sleeperFeature(2, 600).replace('Feature: labelled sleepers', 'Feature: more labelled sleepers').replace(/sleeper <n>/, 'late sleeper <n>'),
     'steps/sleepers.mjs': SLEEPER_STEPS,

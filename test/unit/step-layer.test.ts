@@ -46,3 +46,34 @@ test('the body check sees a long body', () => {
   const [found] = stepBodies('x.ts', `Then('it is long', async function () {\n${body}\n});`);
   assert.equal(found?.lines, MAX_BODY_LINES + 4);
 });
+
+/** The patterns given to planProbes (support/probe-plan.ts) in a step file, as string literals. */
+function plannedPatterns(fileName: string, text: string): string[] {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'planProbes') {
+      const pattern = node.arguments[0];
+      found.push(pattern && ts.isStringLiteralLike(pattern) ? pattern.text : '(not a string literal)');
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+test('every probe planner sits beside the step it plans for: its pattern is a step of the same file', () => {
+  const files = readdirSync(STEPS).filter((f) => f.endsWith('.ts'));
+  let planned = 0;
+  for (const f of files) {
+    const text = readFileSync(join(STEPS, f), 'utf8');
+    const steps = new Set(stepBodies(`steps/${f}`, text).map((b) => b.text));
+    // Steps defined with a shared function (`Then('...', doc(...), seccompInForce)`) count too.
+    for (const m of text.matchAll(/^(?:Given|When|Then)\('((?:[^'\\]|\\.)*)'/gm)) steps.add(m[1]!.replace(/\\'/g, "'"));
+    for (const pattern of plannedPatterns(`steps/${f}`, text)) {
+      planned++;
+      assert.ok(steps.has(pattern), `steps/${f}: planProbes('${pattern}') names no step of this file`);
+    }
+  }
+  assert.ok(planned >= 10, `found only ${planned} planners: the parser missed them`);
+});
