@@ -93,6 +93,8 @@ const CASES: Case[] = [
   { kind: '--parallel negative', args: ['run', '--parallel', '-1'], exit: 2, message: /^keelhaul: option '--parallel <n>' argument '-1' is invalid\. must be a whole number from 0 to 64$/ },
   { kind: '--parallel not a number', args: ['run', '--parallel', 'abc'], exit: 2, message: /^keelhaul: option '--parallel <n>' argument 'abc' is invalid\. must be a whole number from 0 to 64$/ },
   { kind: '--parallel huge', args: ['run', '--parallel', '99999999999'], exit: 2, message: /^keelhaul: option '--parallel <n>' argument '99999999999' is invalid\. must be a whole number from 0 to 64$/ },
+  { kind: '--probe-concurrency negative', args: ['run', '--probe-concurrency', '-1'], exit: 2, message: /^keelhaul: option '--probe-concurrency <n>' argument '-1' is invalid\. must be a whole number from 0 to 32$/ },
+  { kind: '--probe-concurrency too many', args: ['run', '--probe-concurrency', '33'], exit: 2, message: /^keelhaul: option '--probe-concurrency <n>' argument '33' is invalid\. must be a whole number from 0 to 32$/ },
   // 0 is the documented default (serial), not out of range: the run goes on to the platform.
   { kind: '--parallel 0 means serial', files: features, args: ['run', 'features', '--parallel', '0', '--target', UNREACHABLE], exit: 4,
     message: /^keelhaul: GET \/version: cannot reach tcp:\/\/127\.0\.0\.1:1: / },
