@@ -13,7 +13,7 @@
 // The fleet part (bench/fleet.ts): a fleet of five engines 3 at a time against the serial sum, and the
 // merge of 10 shards' reports.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ import { resolveConnection } from '../adapters/platform/connection.js';
 import { differences, imageSuite, nativeSuite, removeWorkspaces } from '../test/helpers/image.js';
 import { benchFleet, fleetRows } from './fleet.js';
 import {
-  containerFloorTotal, containersStarted, isoHardRows, leftovers, measured, median, outcomesOf, pair, pairRows, runHasOption, suiteRows, summaryOf, userProject,
+  containerFloorTotal, countingCreates, isoHardRows, leftovers, measured, median, outcomesOf, pair, pairRows, runHasOption, suiteRows, summaryOf, userProject,
 } from './speed.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,7 +92,7 @@ const results: any = {
 if (parts.has('check')) {
   log('bench: keelhaul check vs cucumber-js --dry-run, with the user\'s step file');
   results.check = {
-    ...pair(
+    ...await pair(
       () => measured(process.execPath, [BIN, 'check', 'user.feature', '--require', 'user-steps.mjs'], user),
       () => measured(process.execPath, [CUCUMBER, '--dry-run', 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary'], user),
       repeats, log),
@@ -129,7 +129,7 @@ for (const engine of engines) {
   if (parts.has('userstartup')) {
     log(`bench: ${engine}: start-up, the user's own step file`);
     r.startupUserSteps = {
-      ...pair(
+      ...await pair(
         () => measured(process.execPath, [BIN, 'run', 'user.feature', '--require', 'user-steps.mjs', '--target', target, '--reports', join(work, 'r-user'), '--run-id', nextRunId()], user),
         () => measured(process.execPath, [CUCUMBER, 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary'], user),
         repeats, log),
@@ -148,11 +148,11 @@ for (const engine of engines) {
       log(`bench: ${engine}: isolation + hardening serial, round ${i + 1} of ${rounds}`);
       const runId = nextRunId();
       const reports = join(work, `r-isohard-${engine}-${i}`);
-      const since = Math.floor(Date.now() / 1000) - 1;
-      const run = measured(process.execPath, [BIN, 'run', join(ROOT, 'features', 'isolation'), join(ROOT, 'features', 'hardening'), '--tags', 'not @slow and not @deep',
-        '--target', target, '--reports', reports, '--run-id', runId, ...probeArgs], work);
+      const counted = await countingCreates(target, runId, () => measured(process.execPath, [BIN, 'run', join(ROOT, 'features', 'isolation'), join(ROOT, 'features', 'hardening'),
+        '--tags', 'not @slow and not @deep', '--target', target, '--reports', reports, '--run-id', runId, ...probeArgs], work));
+      const run = counted.result;
       const summary = summaryOf(reports);
-      containers = await containersStarted(client, runId, since);
+      containers = counted.containers;
       concurrency = Number(summary?.probePlan?.concurrency) || 1;
       scenarios = summary?.scenarios?.length ?? 0;
       const floor = containers > 0 ? await containerFloorTotal(client, containers, concurrency) : NaN;
@@ -170,13 +170,13 @@ for (const engine of engines) {
     log(`bench: ${engine}: default suite serial without @slow`);
     const runId = nextRunId();
     const reports = join(work, `r-suite-${engine}`);
-    const since = Math.floor(Date.now() / 1000) - 1;
-    const run = measured(process.execPath, [BIN, 'run', '--tags', 'not @slow', '--target', target, '--reports', reports, '--run-id', runId, ...probeArgs], work);
+    const { result: run, containers } = await countingCreates(target, runId,
+      () => measured(process.execPath, [BIN, 'run', '--tags', 'not @slow', '--target', target, '--reports', reports, '--run-id', runId, ...probeArgs], work));
     const summary = summaryOf(reports);
     const { outcomes, counts } = outcomesOf(summary);
     r.suite = {
       wallMs: Math.round(run.wallMs), cpuMs: Math.round(run.cpuMs), peakRssMiB: +run.peakRssMiB.toFixed(1), exitCode: run.status,
-      containers: await containersStarted(client, runId, since), scenarios: summary?.scenarios?.length ?? 0, counts, outcomes, probeArgs, target: { wallMs: 40_000 },
+      containers, scenarios: summary?.scenarios?.length ?? 0, counts, outcomes, probeArgs, target: { wallMs: 40_000 },
     };
   }
 
@@ -201,14 +201,16 @@ for (const engine of engines) {
     r.families[family] = {};
     for (const parallel of quick ? [1] : [1, 2, 4]) {
       log(`bench: ${engine}: ${family} --parallel ${parallel}`);
-      const since = Math.floor(Date.now() / 1000) - 1;
       const reports = join(work, `r-${engine}-${family}-${parallel}`);
-      const run = keelhaul([join(ROOT, 'features', family), '--target', target, '--tags', 'not @slow and not @deep', '--parallel', String(parallel), '--reports', reports], work);
-      const summary = existsSync(join(reports, 'summary.json')) ? JSON.parse(readFileSync(join(reports, 'summary.json'), 'utf8')) : undefined;
-      const started = summary ? await containersStarted(client, summary.run, since) : 0;
+      const runId = nextRunId();
+      // The containers counted from the live event stream (speed.ts watchCreates: /events?since= loses
+      // the early ones on a busy engine).
+      const { result: run, containers: started } = await countingCreates(target, runId, () => measured(process.execPath, [BIN, 'run', join(ROOT, 'features', family),
+        '--target', target, '--tags', 'not @slow and not @deep', '--parallel', String(parallel), '--reports', reports, '--run-id', runId], work));
+      const summary = summaryOf(reports);
       r.families[family][`parallel${parallel}`] = {
-        wallMs: Math.round(run.ms), exitCode: run.status, scenarios: summary?.scenarios.length ?? 0, containers: started,
-        floorRatio: started > 0 ? +(run.ms / (started * r.floor.serialMs)).toFixed(2) : null,
+        wallMs: Math.round(run.wallMs), exitCode: run.status, scenarios: summary?.scenarios.length ?? 0, containers: started,
+        floorRatio: started > 0 ? +(run.wallMs / (started * r.floor.serialMs)).toFixed(2) : null,
       };
     }
     const f = r.families[family];

@@ -3,7 +3,8 @@
 // `/usr/bin/time -f '%e %U %S %M'`, which gives its CPU time (user + sys) and its peak RSS, and each
 // ratio compares two sides measured alternately (ABBA) within the same bench run, because these
 // machines are shared and noisy and a figure from another run would compare two different loads.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformClient } from '../adapters/platform/docker-client.js';
@@ -27,20 +28,30 @@ export interface Measured {
  * own %e has 10 ms steps); CPU and RSS are what wait4() reports for the child. A detached process the
  * child leaves behind (keelhaul's reaper, run/reaper.ts) is not waited for, so it is not counted.
  */
-export function measured(command: string, args: string[], cwd: string, timeoutMs = 1_800_000): Measured {
+// Asynchronous (not spawnSync) so that an event watch (watchCreates) keeps reading while the child runs.
+export function measured(command: string, args: string[], cwd: string, timeoutMs = 1_800_000): Promise<Measured> {
   const out = join(cwd, `.time-${process.pid}`);
   rmSync(out, { force: true });
-  const started = process.hrtime.bigint();
-  const r = spawnSync('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', command, ...args], {
-    cwd, encoding: 'utf8', env: { ...process.env, FORCE_COLOR: '0' }, maxBuffer: 256 * 1024 * 1024, timeout: timeoutMs,
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-o', out, '-f', '%e %U %S %M', command, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d) => { stdout += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d) => { stderr += d; });
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      // time writes "Command exited with non-zero status N" (or "...terminated by signal") before the figures.
+      const last = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop()! : '';
+      rmSync(out, { force: true });
+      const [, user, sys, maxKiB] = last.split(' ').map(Number);
+      if (![user, sys, maxKiB].every((x) => Number.isFinite(x))) return reject(new Error(`bench: /usr/bin/time gave no figures for ${command} ${args.join(' ')}: "${last}"`));
+      resolve({ wallMs, cpuMs: (user! + sys!) * 1000, peakRssMiB: maxKiB! / 1024, status, stdout, stderr });
+    });
   });
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  // time writes "Command exited with non-zero status N" (or "...terminated by signal") before the figures.
-  const last = existsSync(out) ? readFileSync(out, 'utf8').trim().split('\n').pop()! : '';
-  rmSync(out, { force: true });
-  const [, user, sys, maxKiB] = last.split(' ').map(Number);
-  if (![user, sys, maxKiB].every((x) => Number.isFinite(x))) throw new Error(`bench: /usr/bin/time gave no figures for ${command} ${args.join(' ')}: "${last}" ${r.error?.message ?? ''}`);
-  return { wallMs, cpuMs: (user! + sys!) * 1000, peakRssMiB: maxKiB! / 1024, status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 /** The medians of a side's runs, and their exit codes (a pair whose sides failed compares nothing). */
@@ -58,18 +69,18 @@ function side(runs: Measured[]) {
  * measurement falls on both sides alike; one unrecorded warm-up of each first (file cache, compiled
  * code cache).
  */
-export function pair(a: (i: number) => Measured, b: (i: number) => Measured, n: number, log: (line: string) => void) {
-  a(-1);
-  b(-1);
+export async function pair(a: (i: number) => Promise<Measured>, b: (i: number) => Promise<Measured>, n: number, log: (line: string) => void) {
+  await a(-1);
+  await b(-1);
   const as: Measured[] = [];
   const bs: Measured[] = [];
   for (let i = 0; i < n; i++) {
     if (i % 2 === 0) {
-      as.push(a(i));
-      bs.push(b(i));
+      as.push(await a(i));
+      bs.push(await b(i));
     } else {
-      bs.push(b(i));
-      as.push(a(i));
+      bs.push(await b(i));
+      as.push(await a(i));
     }
   }
   for (const [name, runs] of [['keelhaul', as], ['cucumber-js', bs]] as const) {
@@ -118,11 +129,58 @@ export async function containerFloorTotal(client: PlatformClient, count: number,
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-/** The containers a run created: the engine's create events carrying its label since `sinceSec`. */
-export async function containersStarted(client: PlatformClient, runId: string, sinceSec: number): Promise<number> {
+/**
+ * Count the containers created with the label keelhaul.run=runId from now until stop(): the engine's
+ * event stream, read live. Not `/events?since=`: Docker answers that from the last 256 events it keeps
+ * (daemon/events: eventsLimit), and on an engine shared with other runs a suite's early creates are
+ * gone by its end (the default suite counted 20 containers that way).
+ */
+export function watchCreates(target: string, runId: string): { ready: Promise<void>; stop: () => Promise<number> } {
+  if (!target.startsWith('unix://')) throw new Error(`bench: watchCreates needs a unix:// target, not ${target}`);
   const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }));
-  const r = await client.raw({ method: 'GET', path: `/events?since=${sinceSec}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${filters}`, timeoutMs: 20_000 });
-  return r.text.split('\n').filter((l) => l.trim()).length;
+  let buffered = '';
+  let creates = 0;
+  let failed: Error | undefined;
+  const req = request({ socketPath: target.slice('unix://'.length), path: `/events?filters=${filters}`, method: 'GET' });
+  const ready = new Promise<void>((resolve, reject) => {
+    // An engine may hold the stream's headers back until the first event; the subscription is in place
+    // once the request has reached it, so a moment after connecting is ready enough.
+    req.on('socket', (socket) => socket.on('connect', () => setTimeout(resolve, 300)));
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) {
+        failed = new Error(`bench: /events answered ${res.statusCode}`);
+        return reject(failed);
+      }
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buffered += d;
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        creates += lines.filter((l) => l.trim()).length;
+      });
+      resolve();
+    });
+    req.on('error', (e) => { failed = e; reject(e); });
+  });
+  req.end();
+  return {
+    ready,
+    // The last creates of a run reach the stream shortly after the run ends: a second's grace.
+    stop: async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      req.destroy();
+      if (failed && (failed as NodeJS.ErrnoException).code !== 'ECONNRESET') throw failed;
+      return creates + (buffered.trim() ? 1 : 0);
+    },
+  };
+}
+
+/** A run's container count by watching the events while `run` lasts. */
+export async function countingCreates<T>(target: string, runId: string, run: () => Promise<T>): Promise<{ result: T; containers: number }> {
+  const watch = watchCreates(target, runId);
+  await watch.ready;
+  const result = await run();
+  return { result, containers: await watch.stop() };
 }
 
 /**
