@@ -161,6 +161,7 @@ for (const engine of engines) {
     r.isoHard = {
       wallMs: Math.round(median(walls)), floorMs: Math.round(median(floors)), floorRatio: +median(ratios).toFixed(2), containers, concurrency, scenarios,
       cpuMs: Math.round(median(cpu)), peakRssMiB: +median(rss).toFixed(1), exits: [...exits], rounds, probeArgs,
+      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2) })),
       targets: { wallMs: 8000, floorRatio: 1.3 },
     };
   }
