@@ -3,13 +3,17 @@
 // cucumber-js on the same feature, keelhaul's per-container-scenario time against a raw
 // create/start/wait/remove loop, each family's wall time against its container floor, and
 // --parallel 1/2/4, and the default suite from the image (as examples/ci/Jenkinsfile runs it)
-// against the same suite natively. Writes bench/results.json and prints a table.
+// against the same suite natively; and the Speed figures (bench/speed.ts): start-up and `check` with
+// the user's own step file against bare cucumber-js (wall, CPU, peak RSS), isolation + hardening against
+// the concurrent container floor, the default suite's wall time. Writes bench/results.json and prints a
+// table; how each figure is measured: bench/README.md.
 //   tsx bench/bench.ts [--quick] [--engines docker,podman] [--families isolation,hardening,...]
-//                      [--parts startup,floor,scenario,families,image,fleet] [--image keelhaul:local]
+//                      [--parts startup,userstartup,check,floor,scenario,families,isohard,suite,image,fleet]
+//                      [--image keelhaul:local] [--probe-concurrency N]
 // The fleet part (bench/fleet.ts): a fleet of five engines 3 at a time against the serial sum, and the
 // merge of 10 shards' reports.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +21,9 @@ import { PlatformClient } from '../adapters/platform/docker-client.js';
 import { resolveConnection } from '../adapters/platform/connection.js';
 import { differences, imageSuite, nativeSuite, removeWorkspaces } from '../test/helpers/image.js';
 import { benchFleet, fleetRows } from './fleet.js';
+import {
+  containerFloorTotal, countingCreates, isoHardRows, leftovers, measured, median, outcomesOf, pair, pairRows, runHasOption, suiteRows, summaryOf, userProject,
+} from './speed.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -31,10 +38,13 @@ const ENGINES: Record<string, string> = { docker: 'unix:///var/run/docker.sock',
 const engines = option('--engines', 'docker,podman').split(',');
 const families = option('--families', readdirSync(join(ROOT, 'features')).filter((f) => f !== 'examples').join(',')).split(',');
 const repeats = quick ? 3 : 5;
-const parts = new Set(option('--parts', 'startup,floor,scenario,families,image,fleet').split(','));
+const ALL_PARTS = ['startup', 'userstartup', 'check', 'floor', 'scenario', 'families', 'isohard', 'suite', 'image', 'fleet'];
+const parts = new Set(option('--parts', ALL_PARTS.join(',')).split(','));
+for (const p of parts) if (!ALL_PARTS.includes(p)) throw new Error(`bench: unknown part "${p}" (parts: ${ALL_PARTS.join(', ')})`);
 const IMAGE = option('--image', 'keelhaul:local');
+// Passed to the isohard and suite runs only when given and this build's `run` has the flag.
+const probeConcurrency = option('--probe-concurrency', '');
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const log = (line: string) => process.stderr.write(line + '\n');
 
 function timed(command: string, commandArgs: string[], cwd: string): { ms: number; status: number | null; stdout: string; stderr: string } {
@@ -59,35 +69,44 @@ Given('a fresh container runs {string}', async function (cmd) {
 });
 `);
 
-async function containerFloor(client: PlatformClient, count: number, inFlight: number): Promise<number> {
-  const one = async (i: number) => {
-    const id = await client.createContainer({ image: 'busybox:latest', cmd: ['true'], hostConfig: { NetworkMode: 'none' } }, `bench-floor-${i}`);
-    await client.startContainer(id);
-    await client.waitContainer(id, 30_000);
-    await client.removeContainer(id);
-  };
-  const started = process.hrtime.bigint();
-  let next = 0;
-  await Promise.all(Array.from({ length: inFlight }, async () => {
-    while (next < count) await one(next++);
-  }));
-  return Number(process.hrtime.bigint() - started) / 1e6 / count;
-}
+/** Per-container ms of the raw floor. */
+const containerFloor = async (client: PlatformClient, count: number, inFlight: number) => (await containerFloorTotal(client, count, inFlight)) / count;
 
-async function containersStarted(client: PlatformClient, runId: string, sinceSec: number): Promise<number> {
-  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }));
-  const r = await client.raw({ method: 'GET', path: `/events?since=${sinceSec}&until=${Math.ceil(Date.now() / 1000) + 1}&filters=${filters}`, timeoutMs: 20_000 });
-  return r.text.split('\n').filter((l) => l.trim()).length;
-}
+const user = userProject(work, ROOT);
+// Each Speed run gets its own --run-id, so that what it left on the engine can be found by label.
+const benchId = `bench-${process.pid}-${Date.now().toString(36)}`;
+let runCount = 0;
+const runIds = new Set<string>();
+const nextRunId = () => {
+  const id = `${benchId}-${++runCount}`;
+  runIds.add(id);
+  return id;
+};
 
 const results: any = {
   machine: { cpus: cpus().length, model: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, date: new Date().toISOString() },
   engines: {},
 };
 
+// `check` needs no platform: measured once, not per engine.
+if (parts.has('check')) {
+  log('bench: keelhaul check vs cucumber-js --dry-run, with the user\'s step file');
+  results.check = {
+    ...await pair(
+      () => measured(process.execPath, [BIN, 'check', 'user.feature', '--require', 'user-steps.mjs'], user),
+      () => measured(process.execPath, [CUCUMBER, '--dry-run', 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary'], user),
+      repeats, log),
+    target: 1.2,
+  };
+}
+const passProbeConcurrency = probeConcurrency !== '' && (parts.has('isohard') || parts.has('suite')) && runHasOption(BIN, '--probe-concurrency');
+if (probeConcurrency !== '' && !passProbeConcurrency) log(`bench: this build's run has no --probe-concurrency; --probe-concurrency ${probeConcurrency} not passed`);
+const probeArgs = passProbeConcurrency ? ['--probe-concurrency', probeConcurrency] : [];
+
 for (const engine of engines) {
   const target = ENGINES[engine]!;
-  const client = new PlatformClient(resolveConnection({ target }), '1.41', `bench-${Date.now()}`);
+  const client = new PlatformClient(resolveConnection({ target }), '1.41', `${benchId}-${engine}-floor`);
+  runIds.add(client.runId);
   try {
     await client.raw({ method: 'GET', path: '/_ping', unversioned: true, timeoutMs: 3000 });
   } catch {
@@ -95,13 +114,71 @@ for (const engine of engines) {
     continue;
   }
   const r: any = (results.engines[engine] = { target });
+  // Start-up with keelhaul's own steps: a feature whose one step is keelhaul's (a ping), against bare
+  // cucumber-js loading keelhaul's compiled support and steps itself.
   if (parts.has('startup')) {
-    log(`bench: ${engine}: start-up`);
+    log(`bench: ${engine}: start-up, keelhaul's own steps`);
     keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'warm')], work); // warm caches
     const ours = Array.from({ length: repeats }, () => keelhaul(['ping.feature', '--target', target, '--reports', join(work, 'r-start')], work).ms);
     const worldParameters = JSON.stringify({ runId: 'bench', target, apiVersion: '1.41', image: 'busybox:latest', containerTimeoutMs: 60000, profile: { name: 'docker', multiTenant: false } });
     const bare = Array.from({ length: repeats }, () => timed(process.execPath, [CUCUMBER, 'ping.feature', '--import', join(ROOT, 'dist/support/*.js'), '--import', join(ROOT, 'dist/steps/**/*.js'), '--world-parameters', worldParameters, '--format', 'summary'], work).ms);
-    r.startup = { keelhaulMs: median(ours), cucumberMs: median(bare), ratio: +(median(ours) / median(bare)).toFixed(2), target: 1.3 };
+    r.startupOwnSteps = { keelhaulMs: median(ours), cucumberMs: median(bare), ratio: +(median(ours) / median(bare)).toFixed(2), target: 1.3 };
+  }
+
+  // Start-up with the user's own step file: `keelhaul run --require` against cucumber-js --import.
+  if (parts.has('userstartup')) {
+    log(`bench: ${engine}: start-up, the user's own step file`);
+    r.startupUserSteps = {
+      ...await pair(
+        () => measured(process.execPath, [BIN, 'run', 'user.feature', '--require', 'user-steps.mjs', '--target', target, '--reports', join(work, 'r-user'), '--run-id', nextRunId()], user),
+        () => measured(process.execPath, [CUCUMBER, 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary'], user),
+        repeats, log),
+      target: 1.3,
+    };
+  }
+
+  // Isolation + hardening serial, each run followed by the raw floor for as many containers as that
+  // run created, as many in flight as its probe plan ran (summary.json probePlan.concurrency, else 1).
+  if (parts.has('isohard')) {
+    const rounds = quick ? 1 : 3;
+    const walls: number[] = [], floors: number[] = [], ratios: number[] = [], cpu: number[] = [], rss: number[] = [], exits = new Set<number | null>();
+    let containers = 0, concurrency = 1, scenarios = 0;
+    await containerFloorTotal(client, 2, 1); // warm the engine's image and layer caches
+    for (let i = 0; i < rounds; i++) {
+      log(`bench: ${engine}: isolation + hardening serial, round ${i + 1} of ${rounds}`);
+      const runId = nextRunId();
+      const reports = join(work, `r-isohard-${engine}-${i}`);
+      const counted = await countingCreates(target, runId, () => measured(process.execPath, [BIN, 'run', join(ROOT, 'features', 'isolation'), join(ROOT, 'features', 'hardening'),
+        '--tags', 'not @slow and not @deep', '--target', target, '--reports', reports, '--run-id', runId, ...probeArgs], work));
+      const run = counted.result;
+      const summary = summaryOf(reports);
+      containers = counted.containers;
+      concurrency = Number(summary?.probePlan?.concurrency) || 1;
+      scenarios = summary?.scenarios?.length ?? 0;
+      const floor = containers > 0 ? await containerFloorTotal(client, containers, concurrency) : NaN;
+      walls.push(run.wallMs); floors.push(floor); ratios.push(run.wallMs / floor); cpu.push(run.cpuMs); rss.push(run.peakRssMiB); exits.add(run.status);
+    }
+    r.isoHard = {
+      wallMs: Math.round(median(walls)), floorMs: Math.round(median(floors)), floorRatio: +median(ratios).toFixed(2), containers, concurrency, scenarios,
+      cpuMs: Math.round(median(cpu)), peakRssMiB: +median(rss).toFixed(1), exits: [...exits], rounds, probeArgs,
+      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2) })),
+      targets: { wallMs: 8000, floorRatio: 1.3 },
+    };
+  }
+
+  // The default suite (no paths: the shipped features/) without @slow, serial, once.
+  if (parts.has('suite')) {
+    log(`bench: ${engine}: default suite serial without @slow`);
+    const runId = nextRunId();
+    const reports = join(work, `r-suite-${engine}`);
+    const { result: run, containers } = await countingCreates(target, runId,
+      () => measured(process.execPath, [BIN, 'run', '--tags', 'not @slow', '--target', target, '--reports', reports, '--run-id', runId, ...probeArgs], work));
+    const summary = summaryOf(reports);
+    const { outcomes, counts } = outcomesOf(summary);
+    r.suite = {
+      wallMs: Math.round(run.wallMs), cpuMs: Math.round(run.cpuMs), peakRssMiB: +run.peakRssMiB.toFixed(1), exitCode: run.status,
+      containers, scenarios: summary?.scenarios?.length ?? 0, counts, outcomes, probeArgs, target: { wallMs: 40_000 },
+    };
   }
 
   if (parts.has('floor') || parts.has('scenario') || parts.has('families')) {
@@ -125,19 +202,22 @@ for (const engine of engines) {
     r.families[family] = {};
     for (const parallel of quick ? [1] : [1, 2, 4]) {
       log(`bench: ${engine}: ${family} --parallel ${parallel}`);
-      const since = Math.floor(Date.now() / 1000) - 1;
       const reports = join(work, `r-${engine}-${family}-${parallel}`);
-      const run = keelhaul([join(ROOT, 'features', family), '--target', target, '--tags', 'not @slow and not @deep', '--parallel', String(parallel), '--reports', reports], work);
-      const summary = existsSync(join(reports, 'summary.json')) ? JSON.parse(readFileSync(join(reports, 'summary.json'), 'utf8')) : undefined;
-      const started = summary ? await containersStarted(client, summary.run, since) : 0;
+      const runId = nextRunId();
+      // The containers counted from the live event stream (speed.ts watchCreates: /events?since= loses
+      // the early ones on a busy engine).
+      const { result: run, containers: started } = await countingCreates(target, runId, () => measured(process.execPath, [BIN, 'run', join(ROOT, 'features', family),
+        '--target', target, '--tags', 'not @slow and not @deep', '--parallel', String(parallel), '--reports', reports, '--run-id', runId], work));
+      const summary = summaryOf(reports);
       r.families[family][`parallel${parallel}`] = {
-        wallMs: Math.round(run.ms), exitCode: run.status, scenarios: summary?.scenarios.length ?? 0, containers: started,
-        floorRatio: started > 0 ? +(run.ms / (started * r.floor.serialMs)).toFixed(2) : null,
+        wallMs: Math.round(run.wallMs), exitCode: run.status, scenarios: summary?.scenarios.length ?? 0, containers: started,
+        floorRatio: started > 0 ? +(run.wallMs / (started * r.floor.serialMs)).toFixed(2) : null,
       };
     }
     const f = r.families[family];
     if (f.parallel4) f.speedup4 = +(f.parallel1.wallMs / f.parallel4.wallMs).toFixed(2);
   }
+  if (Object.keys(r.families).length === 0) delete r.families;
 
   // The image is how users meet keelhaul (CI jobs, bin/keelhaul-docker): its wall time for the
   // default suite without @slow against the native CLI's, one after the other on the same engine
@@ -158,31 +238,39 @@ for (const engine of engines) {
       };
     }
   }
+
+  // What the Speed runs and the floors left behind (by their run ids): 0, or the results say so.
+  r.leftBehind = await leftovers(client, runIds, log);
 }
 
 if (parts.has('fleet')) results.fleet = benchFleet({ root: ROOT, work, log, repeats });
 
 // A partial bench (--parts) never overwrites the full figures the README quotes.
-const allParts = ['startup', 'floor', 'scenario', 'families', 'image', 'fleet'].every((p) => parts.has(p));
+const allParts = ALL_PARTS.every((p) => parts.has(p));
 writeFileSync(join(ROOT, 'bench', allParts ? 'results.json' : `results-${[...parts].join('-')}.json`), JSON.stringify(results, null, 2) + '\n');
 const rows: string[] = [`machine: ${results.machine.cpus} x ${results.machine.model}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}`];
 for (const [engine, r] of Object.entries<any>(results.engines)) {
   rows.push('', `${engine}`);
-  if (r.startup) rows.push(`  start-up: keelhaul ${r.startup.keelhaulMs.toFixed(0)} ms vs cucumber-js ${r.startup.cucumberMs.toFixed(0)} ms = ${r.startup.ratio}x (target <= 1.3x)`);
+  const own = r.startupOwnSteps;
+  if (own) rows.push(`  start-up, keelhaul's own steps: keelhaul ${own.keelhaulMs.toFixed(0)} ms vs cucumber-js ${own.cucumberMs.toFixed(0)} ms = ${own.ratio}x (target <= 1.3x)`);
+  rows.push(...pairRows('start-up, the user\'s own step file', r.startupUserSteps, 1.3));
   if (r.floor) rows.push(`  container floor: ${r.floor.serialMs} ms serial, ${r.floor.in4Ms} ms each with 4 in flight`);
   if (r.containerScenario) rows.push(`  per container scenario: ${r.containerScenario.perScenarioMs} ms = floor + ${r.containerScenario.overheadMs} ms (target <= 20 ms)`);
   if (r.image) {
     rows.push(`  default suite without @slow (${r.image.scenarios} scenarios): image ${(r.image.imageMs / 1000).toFixed(1)} s vs native ${(r.image.nativeMs / 1000).toFixed(1)} s = ${r.image.ratio}x (target <= 1.1x); exit ${r.image.imageExit} vs ${r.image.nativeExit}; ${r.image.differing.length} scenario(s) judged differently`);
     for (const d of r.image.differing) rows.push(`    ${d}`);
   }
-  if (Object.keys(r.families).length > 0) rows.push('  family             par  wall ms  scen  cont  wall/(cont x floor)  exit');
-  for (const [family, byPar] of Object.entries<any>(r.families)) {
+  if (Object.keys(r.families ?? {}).length > 0) rows.push('  family             par  wall ms  scen  cont  wall/(cont x floor)  exit');
+  for (const [family, byPar] of Object.entries<any>(r.families ?? {})) {
     for (const [par, v] of Object.entries<any>(byPar)) {
       if (!par.startsWith('parallel')) continue;
       rows.push(`  ${family.padEnd(18)} ${par.replace('parallel', '').padStart(3)} ${String(v.wallMs).padStart(8)} ${String(v.scenarios).padStart(5)} ${String(v.containers).padStart(5)} ${String(v.floorRatio ?? '-').padStart(20)} ${String(v.exitCode).padStart(5)}`);
     }
     if (byPar.speedup4) rows.push(`  ${family.padEnd(18)} speed-up with --parallel 4: ${byPar.speedup4}x`);
   }
+  rows.push(...isoHardRows(r.isoHard), ...suiteRows(r.suite));
+  if (r.leftBehind) rows.push(`  LEFT BEHIND: ${r.leftBehind} object(s) labelled with the bench's run ids (removed)`);
 }
+if (results.check) rows.push('', 'no engine', ...pairRows('keelhaul check vs cucumber-js --dry-run', results.check, 1.2));
 rows.push(...fleetRows(results.fleet));
 process.stdout.write(rows.join('\n') + '\n');
