@@ -9,6 +9,7 @@ import { lintEnvelopes } from '../judges/authoring-lint.js';
 import type { ArgumentCheck } from '../support/step-docs.js';
 import { compiledDir, packageRoot } from './paths.js';
 import { NoFeatureFiles, resolveFeatureFiles } from './feature-files.js';
+import { needsTypeScript } from './user-code.js';
 
 export interface SelectionOptions {
   paths: string[];
@@ -35,18 +36,26 @@ export function featurePaths(paths: string[], cwd: string): string[] {
   return files;
 }
 
-/** keelhaul's own support and steps, then the user's --require'd files (JS or TS). */
+/**
+ * keelhaul's own support and steps, then the user's --require'd files (JS or TS). For those, our
+ * resolve hook, so that a user's step file can import '@cucumber/cucumber', 'chai' and 'keelhaul'
+ * without installing them (and gets keelhaul's instances), then tsx when their code holds
+ * TypeScript (run/user-code.ts). The hooks are registered after our own files are loaded: every
+ * import after a registration goes through the hooks thread.
+ */
 export function importPaths(requires: string[], cwd: string): string[] {
   const ours = [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
-  const theirs = requires.map((r) => {
+  const given = requires.map((r) => {
     const absolute = resolve(cwd, r);
     if (!existsSync(absolute)) throw new UsageError(`--require ${r} does not exist`);
-    return statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,cjs,ts,mts,cts}') : absolute;
+    return absolute;
   });
-  // For --require'd files: our resolve hook, so a user's step file can import '@cucumber/cucumber',
-  // 'chai' and 'keelhaul' without installing them (and gets keelhaul's instances), then tsx for TS.
-  const loaders = theirs.length > 0 ? [join(compiledDir(), 'support', 'loader', 'register.js')] : [];
-  return [...loaders, ...ours, ...theirs];
+  const theirs = given.map((absolute) => statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,cjs,ts,mts,cts}') : absolute);
+  const loaders = theirs.length === 0 ? [] : [
+    join(compiledDir(), 'support', 'loader', 'register.js'),
+    ...(needsTypeScript(given) ? [join(compiledDir(), 'support', 'loader', 'register-tsx.js')] : []),
+  ];
+  return [...ours, ...loaders, ...theirs];
 }
 
 export async function buildRunConfiguration(options: SelectionOptions & {
