@@ -2,7 +2,7 @@
 // needs no platform: parse errors, an empty selection, undefined and ambiguous steps.
 import { loadConfiguration, loadSources, loadSupport, runCucumber, type IRunConfiguration, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { existsSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import { Writable } from 'node:stream';
 import { UsageError } from '../judges/errors.js';
 import { lintEnvelopes } from '../judges/authoring-lint.js';
@@ -220,6 +220,27 @@ export function stepProblems(envelopes: any[]): AuthoringProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * Which of keelhaul's step files (by name, `ports.steps`) define a step of the dry run's test
+ * cases. Their location is the .ts source (source maps) or the compiled .js, below the package.
+ */
+export function ourStepFilesUsed(envelopes: any[], cwd: string): Set<string> {
+  const files = new Map<string, string>();
+  for (const e of envelopes) {
+    if (!e.stepDefinition?.sourceReference?.uri) continue;
+    const path = relative(packageRoot(), resolve(cwd, e.stepDefinition.sourceReference.uri)).split(sep).join('/');
+    const name = /^(?:dist\/)?steps\/(.+)\.(?:ts|js)$/.exec(path)?.[1];
+    if (name) files.set(e.stepDefinition.id, name);
+  }
+  const used = new Set<string>();
+  for (const e of envelopes) {
+    for (const step of e.testCase?.testSteps ?? []) {
+      for (const id of step.stepDefinitionIds ?? []) if (files.has(id)) used.add(files.get(id)!);
+    }
+  }
+  return used;
 }
 
 export function formatProblem(p: AuthoringProblem): string {
