@@ -9,7 +9,7 @@ import { lintEnvelopes } from '../judges/authoring-lint.js';
 import type { ArgumentCheck } from '../support/step-docs.js';
 import { compiledDir, packageRoot } from './paths.js';
 import { NoFeatureFiles, resolveFeatureFiles } from './feature-files.js';
-import { needsTypeScript } from './user-code.js';
+import { userCodeNeeds } from './user-code.js';
 
 export interface SelectionOptions {
   paths: string[];
@@ -37,11 +37,11 @@ export function featurePaths(paths: string[], cwd: string): string[] {
 }
 
 /**
- * keelhaul's own support and steps, then the user's --require'd files (JS or TS). For those, our
- * resolve hook, so that a user's step file can import '@cucumber/cucumber', 'chai' and 'keelhaul'
- * without installing them (and gets keelhaul's instances), then tsx when their code holds
- * TypeScript (run/user-code.ts). The hooks are registered after our own files are loaded: every
- * import after a registration goes through the hooks thread.
+ * keelhaul's own support and steps, then the user's --require'd files (JS or TS). For those, when
+ * their code needs them (run/user-code.ts): our resolve hook, so that a user's step file can import
+ * '@cucumber/cucumber', 'chai' and 'keelhaul' without installing them (and gets keelhaul's
+ * instances), then tsx for TypeScript. The hooks are registered after our own files are loaded:
+ * every import after a registration goes through the hooks thread.
  */
 export function importPaths(requires: string[], cwd: string): string[] {
   const ours = [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
@@ -51,9 +51,10 @@ export function importPaths(requires: string[], cwd: string): string[] {
     return absolute;
   });
   const theirs = given.map((absolute) => statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,cjs,ts,mts,cts}') : absolute);
-  const loaders = theirs.length === 0 ? [] : [
-    join(compiledDir(), 'support', 'loader', 'register.js'),
-    ...(needsTypeScript(given) ? [join(compiledDir(), 'support', 'loader', 'register-tsx.js')] : []),
+  const needs = given.length > 0 ? userCodeNeeds(given) : { resolveHook: false, typescript: false };
+  const loaders = [
+    ...(needs.resolveHook ? [join(compiledDir(), 'support', 'loader', 'register.js')] : []),
+    ...(needs.typescript ? [join(compiledDir(), 'support', 'loader', 'register-tsx.js')] : []),
   ];
   return [...ours, ...loaders, ...theirs];
 }

@@ -1,12 +1,15 @@
-// Whether a user's --require'd code needs tsx (run/user-code.ts): registering it costs ~300 ms of CPU
-// a run, but a wrong "no" fails the load of a TypeScript file, so every way TypeScript can come in
-// must answer yes; and importPaths registers our hooks only after keelhaul's own files.
+// Whether a user's --require'd code needs tsx and our resolve hook (run/user-code.ts): registering
+// them costs ~300 and ~70 ms of CPU a run, but a wrong "no" fails the load of a TypeScript file, or
+// lets a user's step register into another copy of cucumber; so every way either can be needed must
+// answer yes; and importPaths registers the hooks only after keelhaul's own files.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { needsTypeScript } from '../../run/user-code.js';
+
+const KEELHAUL_MODULES = join(import.meta.dirname, '..', '..', 'node_modules');
+import { needsTypeScript, userCodeNeeds } from '../../run/user-code.js';
 import { importPaths } from '../../run/cucumber-config.js';
 
 function tree(files: Record<string, string>): string {
@@ -49,15 +52,43 @@ describe('needsTypeScript', () => {
   });
 });
 
+describe('the resolve hook', () => {
+  const STEP = "import { Given } from '@cucumber/cucumber';\nGiven('x', function () {});\n";
+
+  test('is needed where @cucumber/cucumber or chai would not resolve to keelhaul\'s copy, and for keelhaul', () => {
+    assert.equal(userCodeNeeds([join(tree({ 'a.mjs': STEP }), 'a.mjs')]).resolveHook, true, 'nothing installed next to the file');
+    const own = tree({ 'a.mjs': STEP, 'node_modules/@cucumber/cucumber/package.json': '{"name":"@cucumber/cucumber","main":"index.js"}', 'node_modules/@cucumber/cucumber/index.js': '' });
+    assert.equal(userCodeNeeds([join(own, 'a.mjs')]).resolveHook, true, 'a copy of its own');
+    const linked = tree({ 'a.mjs': STEP, 'b.cjs': "const { expect } = require('chai');\n" });
+    symlinkSync(KEELHAUL_MODULES, join(linked, 'node_modules'));
+    assert.deepEqual(userCodeNeeds([join(linked, 'a.mjs'), join(linked, 'b.cjs')]), { typescript: false, resolveHook: false }, 'keelhaul\'s own copies: no hook');
+    writeFileSync(join(linked, 'c.mjs'), "import { KeelhaulWorld } from 'keelhaul';\n");
+    assert.equal(userCodeNeeds([join(linked, 'c.mjs')]).resolveHook, true, 'keelhaul is only answered by the hook');
+  });
+
+  test('is needed for any other package, a computed import, or a .js with import syntax and no "type": "module"', () => {
+    const d = tree({ 'a.mjs': "import x from 'some-package';\n", 'b.mjs': 'const m = await import(process.env.X);\n', 'c.js': "import fs from 'node:fs';\n", 'm/package.json': '{"type":"module"}', 'm/d.js': "import fs from 'node:fs';\nimport './e.js';\n", 'm/e.js': "export * from 'chai';\n" });
+    assert.equal(userCodeNeeds([join(d, 'a.mjs')]).resolveHook, true);
+    assert.equal(userCodeNeeds([join(d, 'b.mjs')]).resolveHook, true);
+    assert.equal(userCodeNeeds([join(d, 'c.js')]).resolveHook, true);
+    symlinkSync(KEELHAUL_MODULES, join(d, 'm', 'node_modules'));
+    assert.equal(userCodeNeeds([join(d, 'm', 'd.js')]).resolveHook, false, 'type module, built-ins and our chai');
+    writeFileSync(join(d, 'm', 'e.js'), "export * from 'chai-as-promised';\n");
+    assert.equal(userCodeNeeds([join(d, 'm', 'd.js')]).resolveHook, true, 'a package imported one file down');
+  });
+});
+
 describe('importPaths', () => {
   test('keelhaul\'s own files first, then our resolve hook, tsx only for TypeScript, then the user\'s', () => {
-    const d = tree({ 'js/a.mjs': '', 'ts/b.ts': '' });
+    const d = tree({ 'js/a.mjs': "import 'chai';\n", 'ts/b.ts': '' });
     const js = importPaths(['js'], d);
     assert.match(js[0]!, /support\/\*\.js$/);
     assert.match(js[1]!, /steps\/\*\*\/\*\.js$/);
     assert.match(js[2]!, /support\/loader\/register\.js$/);
     assert.equal(js[3], join(d, 'js', '**', '*.{js,mjs,cjs,ts,mts,cts}'));
     assert.equal(js.length, 4);
+    symlinkSync(KEELHAUL_MODULES, join(d, 'js', 'node_modules'));
+    assert.equal(importPaths(['js/a.mjs'], d).length, 3, 'chai resolves to keelhaul\'s: no hook');
     const ts = importPaths(['ts', 'js/a.mjs'], d);
     assert.match(ts[3]!, /support\/loader\/register-tsx\.js$/);
     assert.deepEqual(ts.slice(4), [join(d, 'ts', '**', '*.{js,mjs,cjs,ts,mts,cts}'), join(d, 'js', 'a.mjs')]);
