@@ -2,7 +2,7 @@
 // needs no platform: parse errors, an empty selection, undefined and ambiguous steps.
 import { loadConfiguration, loadSources, loadSupport, runCucumber, type IRunConfiguration, type ISupportCodeLibrary } from '@cucumber/cucumber/api';
 import { existsSync, statSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { UsageError } from '../judges/errors.js';
 import { lintEnvelopes } from '../judges/authoring-lint.js';
@@ -10,6 +10,7 @@ import type { ArgumentCheck } from '../support/step-docs.js';
 import { compiledDir, packageRoot } from './paths.js';
 import { NoFeatureFiles, resolveFeatureFiles } from './feature-files.js';
 import { userCodeNeeds } from './user-code.js';
+import { indexKey, indexMatcher, ourStepFileOf, readStepIndex, stepTexts, writeStepIndex, type IndexMatcher } from './step-index.js';
 
 export interface SelectionOptions {
   paths: string[];
@@ -43,8 +44,11 @@ export function featurePaths(paths: string[], cwd: string): string[] {
  * instances), then tsx for TypeScript. The hooks are registered after our own files are loaded:
  * every import after a registration goes through the hooks thread.
  */
-export function importPaths(requires: string[], cwd: string): string[] {
-  const ours = [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
+export function importPaths(requires: string[], cwd: string, ourSteps?: readonly string[]): string[] {
+  // A selection's own step files (run/step-index.ts): the World and the hooks, then those files.
+  const ours = ourSteps
+    ? [join(compiledDir(), 'support', 'world.js'), join(compiledDir(), 'support', 'hooks.js'), ...ourSteps.map((f) => join(compiledDir(), 'steps', `${f}.js`))]
+    : [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
   const given = requires.map((r) => {
     const absolute = resolve(cwd, r);
     if (!existsSync(absolute)) throw new UsageError(`--require ${r} does not exist`);
@@ -59,18 +63,52 @@ export function importPaths(requires: string[], cwd: string): string[] {
   return [...ours, ...loaders, ...theirs];
 }
 
+/** What a configuration loads of keelhaul's steps: every file (and the index key to write), or the index's choice. */
+interface StepSelection {
+  key: string;
+  /** The step files the selection needs; undefined: all of them. */
+  files?: string[];
+  matcher?: IndexMatcher;
+}
+const selections = new WeakMap<IRunConfiguration, StepSelection>();
+const selectionCache = new Map<string, StepSelection>();
+
+/** Memoised per feature list: a run builds several configurations of the same selection. */
+function stepSelection(features: string[], allSteps: boolean): StepSelection {
+  const memo = `${allSteps}\0${features.join('\0')}`;
+  let selection = selectionCache.get(memo);
+  if (selection) return selection;
+  const key = indexKey();
+  selection = { key };
+  const index = allSteps ? undefined : readStepIndex(key);
+  const matcher = index && indexMatcher(index);
+  const texts = matcher && stepTexts(features);
+  if (matcher && texts) selection = { key, matcher, files: [...new Set(texts.flatMap((t) => matcher.filesMatching(t)))].sort() };
+  selectionCache.set(memo, selection);
+  return selection;
+}
+
+/** Every step expression of keelhaul's, loaded or not (for suggestions): the index's, when a selection used it. */
+export function indexedPatterns(config: IRunConfiguration): string[] {
+  return selections.get(config)?.matcher?.patterns ?? [];
+}
+
 export async function buildRunConfiguration(options: SelectionOptions & {
   parallel?: number;
   formats?: { stdout: string; files: Record<string, string> };
   worldParameters?: Record<string, unknown>;
   dryRun?: boolean;
+  /** Load every step file of keelhaul's whatever the features use (`keelhaul steps`). */
+  allSteps?: boolean;
 }): Promise<IRunConfiguration> {
+  const features = featurePaths(options.paths, options.cwd);
+  const steps = stepSelection(features, options.allSteps ?? false);
   const { runConfiguration } = await loadConfiguration({
     file: false,
     provided: {
-      paths: featurePaths(options.paths, options.cwd),
+      paths: features,
       tags: options.tags ?? '',
-      import: importPaths(options.requires, options.cwd),
+      import: importPaths(options.requires, options.cwd, steps.files),
       parallel: options.parallel ?? 0,
       strict: true,
       dryRun: options.dryRun ?? false,
@@ -78,6 +116,7 @@ export async function buildRunConfiguration(options: SelectionOptions & {
       format: [],
     },
   }, { cwd: options.cwd, stdout: nullStream(), stderr: nullStream() });
+  selections.set(runConfiguration, steps);
   runConfiguration.formats = {
     stdout: options.formats?.stdout ?? 'summary',
     files: options.formats?.files ?? {},
@@ -133,7 +172,10 @@ export async function findStepProblems(config: IRunConfiguration, cwd: string): 
   }, { cwd, stdout: capture, stderr: nullStream() });
   // The API's library type is opaque; the loaded object is cucumber's SupportCodeLibrary.
   const definitions = (support as unknown as { stepDefinitions: LoadedStepDefinition[] }).stepDefinitions;
-  const matchesStep = (text: string) => definitions.some((d) => d.matchesStepName(text));
+  // Loaded everything: the index for later runs. Loaded a selection: the lint still knows every step of ours.
+  const selection = selections.get(config);
+  if (selection && !selection.files) writeStepIndex(selection.key, support, cwd);
+  const matchesStep = (text: string) => definitions.some((d) => d.matchesStepName(text)) || (selection?.matcher?.filesMatching(text).length ?? 0) > 0;
   const lint: AuthoringProblem[] = lintEnvelopes(envelopes, matchesStep).map((p) => ({ kind: 'authoring', ...p }));
   return { problems: [...lint, ...argumentProblems(envelopes, definitions), ...stepProblems(envelopes)], support, envelopes };
 }
@@ -231,8 +273,7 @@ export function ourStepFilesUsed(envelopes: any[], cwd: string): Set<string> {
   const files = new Map<string, string>();
   for (const e of envelopes) {
     if (!e.stepDefinition?.sourceReference?.uri) continue;
-    const path = relative(packageRoot(), resolve(cwd, e.stepDefinition.sourceReference.uri)).split(sep).join('/');
-    const name = /^(?:dist\/)?steps\/(.+)\.(?:ts|js)$/.exec(path)?.[1];
+    const name = ourStepFileOf(e.stepDefinition.sourceReference.uri, cwd);
     if (name) files.set(e.stepDefinition.id, name);
   }
   const used = new Set<string>();
