@@ -47,7 +47,7 @@ describe('the step index keeps the authoring gate', () => {
     const [name] = indexes();
     const index = JSON.parse(readFileSync(join(cache, name!), 'utf8'));
     const real = JSON.stringify(index);
-    const family = Object.keys(index.files).find((f) => index.files[f].some((e: { source: string }) => e.source === 'seccomp filtering is on'))!;
+    const family = Object.keys(index.files).find((f) => index.files[f].some((e: { shown: string }) => e.shown === 'seccomp filtering is on'))!;
     assert.ok(family && family !== 'platform.steps', `the family of "seccomp filtering is on": ${family}`);
     index.files['platform.steps'] = [...index.files['platform.steps'], ...index.files[family]];
     delete index.files[family];
