@@ -44,10 +44,22 @@ export function featurePaths(paths: string[], cwd: string): string[] {
  * instances), then tsx for TypeScript. The hooks are registered after our own files are loaded:
  * every import after a registration goes through the hooks thread.
  */
+/**
+ * The support files a selection of step files (run/step-index.ts) still loads: those that register
+ * with cucumber for every scenario (the World, the hooks). A support file registering anything
+ * else goes here, or into FAMILY_SUPPORT when only its family's steps read what it registers;
+ * test/unit/support-registrations.test.ts fails otherwise.
+ */
+export const ALWAYS_LOADED_SUPPORT: readonly string[] = ['world', 'hooks'];
+/** Support files that register with cucumber for their family alone (loaded with its step files, which import them). */
+export const FAMILY_SUPPORT: Record<string, string> = {
+  gauntlt: 'its Before hook sets the minimum attack time from the tags, which only the gauntlt steps read',
+};
+
 export function importPaths(requires: string[], cwd: string, ourSteps?: readonly string[]): string[] {
   // A selection's own step files (run/step-index.ts): the World and the hooks, then those files.
   const ours = ourSteps
-    ? [join(compiledDir(), 'support', 'world.js'), join(compiledDir(), 'support', 'hooks.js'), ...ourSteps.map((f) => join(compiledDir(), 'steps', `${f}.js`))]
+    ? [...ALWAYS_LOADED_SUPPORT.map((f) => join(compiledDir(), 'support', `${f}.js`)), ...ourSteps.map((f) => join(compiledDir(), 'steps', `${f}.js`))]
     : [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
   const given = requires.map((r) => {
     const absolute = resolve(cwd, r);
