@@ -3,7 +3,7 @@
 import type { Writable } from 'node:stream';
 import { UsageError } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
-import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan } from './cucumber-config.js';
+import { buildRunConfiguration, findStepProblems, formatProblem, indexedPatterns, loadPlan } from './cucumber-config.js';
 import { loadProfileFile, resolveProfileOption } from './profiles.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -46,7 +46,8 @@ export async function check(options: { paths: string[]; requires: string[]; prof
       problems.push(formatProblem(p));
       if (p.kind === 'undefined' && p.stepText) {
         const keyword = keywordAt(resolve(options.cwd, p.uri), p.line);
-        for (const line of suggestionsFor(p.stepText, support, keyword)) problems.push(`    ${line}`);
+        // Every step of keelhaul's is a candidate, also those of the families this selection did not load.
+        for (const line of suggestionsFor(p.stepText, support, keyword, indexedPatterns(stepConfig))) problems.push(`    ${line}`);
       }
     }
   }

@@ -9,6 +9,8 @@ import { lintEnvelopes } from '../judges/authoring-lint.js';
 import type { ArgumentCheck } from '../support/step-docs.js';
 import { compiledDir, packageRoot } from './paths.js';
 import { NoFeatureFiles, resolveFeatureFiles } from './feature-files.js';
+import { userCodeNeeds } from './user-code.js';
+import { indexKey, indexMatcher, ourStepFileOf, readStepIndex, stepTexts, writeStepIndex, type IndexMatcher } from './step-index.js';
 
 export interface SelectionOptions {
   paths: string[];
@@ -35,18 +37,72 @@ export function featurePaths(paths: string[], cwd: string): string[] {
   return files;
 }
 
-/** keelhaul's own support and steps, then the user's --require'd files (JS or TS). */
-export function importPaths(requires: string[], cwd: string): string[] {
-  const ours = [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
-  const theirs = requires.map((r) => {
+/**
+ * keelhaul's own support and steps, then the user's --require'd files (JS or TS). For those, when
+ * their code needs them (run/user-code.ts): our resolve hook, so that a user's step file can import
+ * '@cucumber/cucumber', 'chai' and 'keelhaul' without installing them (and gets keelhaul's
+ * instances), then tsx for TypeScript. The hooks are registered after our own files are loaded:
+ * every import after a registration goes through the hooks thread.
+ */
+/**
+ * The support files a selection of step files (run/step-index.ts) still loads: those that register
+ * with cucumber for every scenario (the World, the hooks, the probe plan's hooks). A support file registering anything
+ * else goes here, or into FAMILY_SUPPORT when only its family's steps read what it registers;
+ * test/unit/support-registrations.test.ts fails otherwise.
+ */
+export const ALWAYS_LOADED_SUPPORT: readonly string[] = ['world', 'hooks', 'probe-plan-hooks'];
+/** Support files that register with cucumber for their family alone (loaded with its step files, which import them). */
+export const FAMILY_SUPPORT: Record<string, string> = {
+  gauntlt: 'its Before hook sets the minimum attack time from the tags, which only the gauntlt steps read',
+};
+
+export function importPaths(requires: string[], cwd: string, ourSteps?: readonly string[]): string[] {
+  // A selection's own step files (run/step-index.ts): the World and the hooks, then those files.
+  const ours = ourSteps
+    ? [...ALWAYS_LOADED_SUPPORT.map((f) => join(compiledDir(), 'support', `${f}.js`)), ...ourSteps.map((f) => join(compiledDir(), 'steps', `${f}.js`))]
+    : [join(compiledDir(), 'support', '*.js'), join(compiledDir(), 'steps', '**', '*.js')];
+  const given = requires.map((r) => {
     const absolute = resolve(cwd, r);
     if (!existsSync(absolute)) throw new UsageError(`--require ${r} does not exist`);
-    return statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,cjs,ts,mts,cts}') : absolute;
+    return absolute;
   });
-  // For --require'd files: our resolve hook, so a user's step file can import '@cucumber/cucumber',
-  // 'chai' and 'keelhaul' without installing them (and gets keelhaul's instances), then tsx for TS.
-  const loaders = theirs.length > 0 ? [join(compiledDir(), 'support', 'loader', 'register.js')] : [];
-  return [...loaders, ...ours, ...theirs];
+  const theirs = given.map((absolute) => statSync(absolute).isDirectory() ? join(absolute, '**', '*.{js,mjs,cjs,ts,mts,cts}') : absolute);
+  const needs = given.length > 0 ? userCodeNeeds(given) : { resolveHook: false, typescript: false };
+  const loaders = [
+    ...(needs.resolveHook ? [join(compiledDir(), 'support', 'loader', 'register.js')] : []),
+    ...(needs.typescript ? [join(compiledDir(), 'support', 'loader', 'register-tsx.js')] : []),
+  ];
+  return [...ours, ...loaders, ...theirs];
+}
+
+/** What a configuration loads of keelhaul's steps: every file (and the index key to write), or the index's choice. */
+interface StepSelection {
+  key: string;
+  /** The step files the selection needs; undefined: all of them. */
+  files?: string[];
+  matcher?: IndexMatcher;
+}
+const selections = new WeakMap<IRunConfiguration, StepSelection>();
+const selectionCache = new Map<string, StepSelection>();
+
+/** Memoised per feature list: a run builds several configurations of the same selection. */
+function stepSelection(features: string[], allSteps: boolean): StepSelection {
+  const memo = `${allSteps}\0${features.join('\0')}`;
+  let selection = selectionCache.get(memo);
+  if (selection) return selection;
+  const key = indexKey();
+  selection = { key };
+  const index = allSteps ? undefined : readStepIndex(key);
+  const matcher = index && indexMatcher(index);
+  const texts = matcher && stepTexts(features);
+  if (matcher && texts) selection = { key, matcher, files: [...new Set(texts.flatMap((t) => matcher.filesMatching(t)))].sort() };
+  selectionCache.set(memo, selection);
+  return selection;
+}
+
+/** Every step expression of keelhaul's, loaded or not (for suggestions): the index's, when a selection used it. */
+export function indexedPatterns(config: IRunConfiguration): string[] {
+  return selections.get(config)?.matcher?.patterns ?? [];
 }
 
 export async function buildRunConfiguration(options: SelectionOptions & {
@@ -54,13 +110,17 @@ export async function buildRunConfiguration(options: SelectionOptions & {
   formats?: { stdout: string; files: Record<string, string> };
   worldParameters?: Record<string, unknown>;
   dryRun?: boolean;
+  /** Load every step file of keelhaul's whatever the features use (`keelhaul steps`). */
+  allSteps?: boolean;
 }): Promise<IRunConfiguration> {
+  const features = featurePaths(options.paths, options.cwd);
+  const steps = stepSelection(features, options.allSteps ?? false);
   const { runConfiguration } = await loadConfiguration({
     file: false,
     provided: {
-      paths: featurePaths(options.paths, options.cwd),
+      paths: features,
       tags: options.tags ?? '',
-      import: importPaths(options.requires, options.cwd),
+      import: importPaths(options.requires, options.cwd, steps.files),
       parallel: options.parallel ?? 0,
       strict: true,
       dryRun: options.dryRun ?? false,
@@ -68,6 +128,7 @@ export async function buildRunConfiguration(options: SelectionOptions & {
       format: [],
     },
   }, { cwd: options.cwd, stdout: nullStream(), stderr: nullStream() });
+  selections.set(runConfiguration, steps);
   runConfiguration.formats = {
     stdout: options.formats?.stdout ?? 'summary',
     files: options.formats?.files ?? {},
@@ -123,7 +184,10 @@ export async function findStepProblems(config: IRunConfiguration, cwd: string): 
   }, { cwd, stdout: capture, stderr: nullStream() });
   // The API's library type is opaque; the loaded object is cucumber's SupportCodeLibrary.
   const definitions = (support as unknown as { stepDefinitions: LoadedStepDefinition[] }).stepDefinitions;
-  const matchesStep = (text: string) => definitions.some((d) => d.matchesStepName(text));
+  // Loaded everything: the index for later runs. Loaded a selection: the lint still knows every step of ours.
+  const selection = selections.get(config);
+  if (selection && !selection.files) writeStepIndex(selection.key, support, cwd);
+  const matchesStep = (text: string) => definitions.some((d) => d.matchesStepName(text)) || (selection?.matcher?.filesMatching(text).length ?? 0) > 0;
   const lint: AuthoringProblem[] = lintEnvelopes(envelopes, matchesStep).map((p) => ({ kind: 'authoring', ...p }));
   return { problems: [...lint, ...argumentProblems(envelopes, definitions), ...stepProblems(envelopes)], support, envelopes };
 }
@@ -211,6 +275,26 @@ export function stepProblems(envelopes: any[]): AuthoringProblem[] {
     }
   }
   return problems;
+}
+
+/**
+ * Which of keelhaul's step files (by name, `ports.steps`) define a step of the dry run's test
+ * cases. Their location is the .ts source (source maps) or the compiled .js, below the package.
+ */
+export function ourStepFilesUsed(envelopes: any[], cwd: string): Set<string> {
+  const files = new Map<string, string>();
+  for (const e of envelopes) {
+    if (!e.stepDefinition?.sourceReference?.uri) continue;
+    const name = ourStepFileOf(e.stepDefinition.sourceReference.uri, cwd);
+    if (name) files.set(e.stepDefinition.id, name);
+  }
+  const used = new Set<string>();
+  for (const e of envelopes) {
+    for (const step of e.testCase?.testSteps ?? []) {
+      for (const id of step.stepDefinitionIds ?? []) if (files.has(id)) used.add(files.get(id)!);
+    }
+  }
+  return used;
 }
 
 export function formatProblem(p: AuthoringProblem): string {

@@ -12,8 +12,8 @@ import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/prob
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
 import { EXIT } from '../judges/outcome.js';
 import type { KeelhaulParameters } from '../support/parameters.js';
-import type { RunnerReport } from '../support/port-vantage.js';
-import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream } from './cucumber-config.js';
+import { STEP_FILES_REACHING_PUBLISHED_PORTS, type RunnerReport } from '../support/port-vantage.js';
+import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream, ourStepFilesUsed } from './cucumber-config.js';
 import { defaultProbeConcurrency, planOfRun } from './probe-plan.js';
 import type { MatchableStep, ProbePlan } from '../support/probe-plan.js';
 import { OutcomeTracker } from './outcome-tracker.js';
@@ -24,7 +24,7 @@ import { writeMatrixIfAny } from './matrix.js';
 import { writeReportHtmlOrWarn } from './report-html.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
-import { locateRunner } from './runner.js';
+import { inferRunner, locateRunner } from './runner.js';
 import { startReaper, type Reaper } from './reaper.js';
 import { claimInterrupts, exitCodeOnSignal, markInterruptedForChildren, type InterruptSignal } from '../support/signals.js';
 import { planShard, type ShardPlan } from './shard.js';
@@ -207,9 +207,13 @@ export async function runSuite(options: RunOptions): Promise<number> {
   await interrupt.unlessInterrupted();
   const reaper = startReaper({ runId, target: options.target ?? '', apiVersion: platform.negotiation.version, logPath: join(reportsDir, 'reaper.log'), log });
   interrupt.reaper = reaper;
+  // Where keelhaul runs is measured (a helper container, ~0.3 s) only when a selected step can reach a published port.
+  const measureRunner = [...ourStepFilesUsed(envelopes, options.cwd)].some((f) => STEP_FILES_REACHING_PUBLISHED_PORTS.includes(f));
   const [others, runner] = await Promise.all([
     otherRuns(platform.client, runId).catch(() => new Map<string, number>()),
-    locateRunner(platform.client, options.image, profile),
+    measureRunner
+      ? locateRunner(platform.client, options.image, profile)
+      : inferRunner(platform.client, profile, 'not measured: no selected scenario reaches a published port'),
   ]);
   if (others.size > 0) {
     const list = [...others].map(([id, n]) => `${id} (${n})`).join(', ');

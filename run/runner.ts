@@ -7,6 +7,15 @@ import { oneLine } from '../judges/errors.js';
 import { describeRunner, type RunnerReport } from '../support/port-vantage.js';
 import type { Profile } from './profiles.js';
 
+/**
+ * Where keelhaul runs, for a run whose selected steps reach no published port: inferred from the
+ * connection, without the helper container (the verdicts do not depend on it; summary.json says
+ * it was not measured, and why).
+ */
+export function inferRunner(client: PlatformClient, profile: Pick<Profile, 'semantics' | 'name'>, why: string): RunnerReport {
+  return describeRunner(client.connection, profile, classifyRunner(client.connection, localIdentity(), undefined, containerMarker(), why));
+}
+
 export async function locateRunner(client: PlatformClient, image: string, profile: Pick<Profile, 'semantics' | 'name'>): Promise<RunnerReport> {
   const local = localIdentity();
   let engineHost;

@@ -47,8 +47,10 @@ export function snippetFor(text: string, keyword = 'Then'): string {
   return `${fn}('${pattern.replace(/'/g, "\\'")}', async function (this: KeelhaulWorld${params.length ? ', ' + params.join(', ') : ''}) { /* judge from inside the container */ });`;
 }
 
-export function suggestionsFor(text: string, support: ISupportCodeLibrary, keyword?: string): string[] {
-  const patterns = (support as unknown as { stepDefinitions: Array<{ pattern: string | RegExp }> }).stepDefinitions.map((d) => String(d.pattern));
+/** `more`: patterns of step files the library did not load (run/step-index.ts). */
+export function suggestionsFor(text: string, support: ISupportCodeLibrary, keyword?: string, more: string[] = []): string[] {
+  const loaded = (support as unknown as { stepDefinitions: Array<{ pattern: string | RegExp }> }).stepDefinitions.map((d) => String(d.pattern));
+  const patterns = [...new Set([...loaded, ...more])];
   const nearest = nearestPatterns(text, patterns);
   const lines = nearest.length > 0 ? ['did you mean:', ...nearest.map((p) => `  ${p}`)] : ['no similar step exists'];
   lines.push('or define it (in a file given to --require):', `  ${snippetFor(text, keyword)}`);

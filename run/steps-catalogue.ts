@@ -18,7 +18,7 @@ export interface CatalogueEntry {
 }
 
 export async function loadStepLibrary(requires: string[], cwd: string): Promise<ISupportCodeLibrary> {
-  const config = await buildRunConfiguration({ paths: [], requires, cwd });
+  const config = await buildRunConfiguration({ paths: [], requires, cwd, allSteps: true });
   return loadSupport({ sources: config.sources, support: config.support }, { cwd, stderr: nullStream() });
 }
 

@@ -22,6 +22,15 @@ import type { KeelhaulWorld } from './world.js';
 
 export type PortsVia = 'helper-container' | 'keelhaul-process';
 
+/**
+ * keelhaul's step files (steps/<name>.ts) whose steps can reach a published port through this
+ * module, directly or through support code: only a run that selects one of their steps needs
+ * where keelhaul runs measured (ProcessVantage judges by it), so only such a run pays for
+ * run/runner.ts's helper container (~0.3 s). test/unit/runner-need.test.ts keeps the list in
+ * step with the import graph.
+ */
+export const STEP_FILES_REACHING_PUBLISHED_PORTS: readonly string[] = ['conformance.steps', 'ports.steps'];
+
 export interface PortVantage {
   readonly via: PortsVia;
   /** A port with no TCP socket on the engine's host right now (any address). */

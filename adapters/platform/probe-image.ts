@@ -6,10 +6,12 @@ import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import tar from 'tar-stream';
 import { PlatformError, oneLine } from '../../judges/errors.js';
-import { runTool } from '../tools/exec.js';
 import type { PlatformClient } from './docker-client.js';
+
+// tar-stream and execa (adapters/tools/exec.ts) are loaded only to seed the image: every command
+// imports this module (DEFAULT_PROBE_IMAGE), and the two cost tens of ms of start-up each.
+const runTool: typeof import('../tools/exec.js').runTool = async (...args) => (await import('../tools/exec.js')).runTool(...args);
 
 export const DEFAULT_PROBE_IMAGE = 'busybox:latest';
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox', '/opt/keelhaul/busybox'];
@@ -127,7 +129,8 @@ async function listApplets(binary: string): Promise<string[]> {
 }
 
 /** A root filesystem: /bin/busybox, a /bin symlink per applet, and the folders a container expects. */
-export function busyboxRootfs(binary: Buffer, applets: string[], syscallHelperBinary?: Buffer): Promise<Buffer> {
+export async function busyboxRootfs(binary: Buffer, applets: string[], syscallHelperBinary?: Buffer): Promise<Buffer> {
+  const { default: tar } = await import('tar-stream');
   const pack = tar.pack();
   const dirs = ['bin', 'dev', 'etc', 'proc', 'sys', 'tmp', 'var', 'var/run', 'root', 'mnt', 'home'];
   for (const name of dirs) pack.entry({ name, type: 'directory', mode: name === 'tmp' ? 0o1777 : 0o755 });

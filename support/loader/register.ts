@@ -1,15 +1,13 @@
-// Imported first (before any --require'd user file) when the user gives --require: registers our
-// resolve hook, then tsx for TypeScript step files. tsx refuses cucumber's `loader` option
-// ("must be loaded with --import"), so it is registered through its own API here instead; the
-// same file runs in every parallel worker because cucumber imports support code in each.
-// tsx is registered last so it runs first and hands bare specifiers on to our hook.
+// Imported after keelhaul's own support and steps and before any --require'd user file, when the
+// user gives --require: registers our resolve hook (then register-tsx.js registers tsx, when the
+// user's code holds TypeScript). After ours, not before: once a hook is registered every import
+// goes through the hooks thread, which keelhaul's own compiled files do not need. The same file
+// runs in every parallel worker because cucumber imports support code in each.
 import Module, { createRequire, register } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { register as registerTsx } from 'tsx/esm/api';
 
 register('./resolve-hook.js', import.meta.url);
-registerTsx();
 
 // CommonJS step files (.cjs) `require()` instead of `import`, which the ESM hook above does not
 // see on Node 20: answer the same three names with the same files for require() as well.
