@@ -60,7 +60,7 @@ Then('a bystander on network {string} receives less than half of the traffic bet
 });
 
 Then('the engine\'s API does not answer from inside a container on its gateway or the target\'s address', doc(
-  'From a container on the default network: connects (nc -w 2) to its gateway on 2375 and 2376 and, when keelhaul reaches the engine over TCP, on the target\'s port (and to the target\'s own host when that is not loopback), sending GET /_ping. Fails if the Docker API answers "OK"; a port that is open but wants TLS or authentication is recorded.',
+  'From a container on the default network: connects (nc -w 2, the ports at once) to its gateway on 2375 and 2376 and, when keelhaul reaches the engine over TCP, on the target\'s port (and to the target\'s own host when that is not loopback), sending GET /_ping. Fails if the Docker API answers "OK"; a port that is open but wants TLS or authentication is recorded.',
   'Then the engine\'s API does not answer from inside a container on its gateway or the target\'s address',
   90_000,
 ), async function (this: KeelhaulWorld) {
@@ -70,7 +70,7 @@ Then('the engine\'s API does not answer from inside a container on its gateway o
 });
 
 Then('none of the host ports {string} on its gateway accepts a connection from inside a container', doc(
-  'From a container on the default network: connects (nc -w 2) to each listed port of its own gateway, the host\'s address on that network. Fails if any accepts a connection. Only the gateway is probed: no address range is swept.',
+  'From a container on the default network: connects (nc -w 2, the ports at once) to each listed port of its own gateway, the host\'s address on that network. Fails if any accepts a connection. Only the gateway is probed: no address range is swept.',
   'Then none of the host ports "22, 111, 2049, 10250" on its gateway accepts a connection from inside a container',
   90_000, (args) => judge.portListProblem(list(String(args[0] ?? ''))),
 ), async function (this: KeelhaulWorld, portList: string) {
