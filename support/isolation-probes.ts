@@ -90,16 +90,20 @@ async function observeSiblings(world: KeelhaulWorld): Promise<Siblings> {
   // No network where the platform allows it (the default probe has found out; Triton refuses "none").
   const { networkMode } = await probeContainer(world);
   // The second container is created while the first one starts (a create runs nothing: the runtime
-  // only sets a container up at start), and started once the first is ready.
-  const [firstId, secondId] = await Promise.all([
+  // only sets a container up at start), and started once the first is ready. Both are waited for
+  // before a failure is thrown, so neither is still being created when the clean-up runs.
+  const [first, created] = await Promise.allSettled([
     world.startContainer({ cmd: ['sh', '-c', siblingScript(marker)], hostConfig: { NetworkMode: networkMode } }),
     createTracked(world, { image: world.image, cmd: ['sh', '-c', observerScript(marker)], hostConfig: { NetworkMode: networkMode } }),
   ]);
+  if (first.status === 'rejected') throw first.reason;
+  if (created.status === 'rejected') throw created.reason;
+  const [firstId, secondId] = [first.value, created.value];
   // Wait (bounded) until the first container has reported its namespaces and left its marker. Polled
   // every 25 ms (it is ready a few ms after its start); the bound is a time, as long as the 40 polls
   // of 100 ms it replaces took on a loaded machine.
   let logs = '';
-  for (const deadline = Date.now() + 8_000; !/ready=yes/.test(logs);) {
+  for (const deadline = Date.now() + 8_000; ;) {
     logs = (await world.platform.logs(firstId, false, world.signal)).stdout;
     if (/ready=yes/.test(logs)) break;
     if (Date.now() > deadline) throw new Error('the first container did not report its namespaces within 8 s');
