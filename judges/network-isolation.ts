@@ -84,14 +84,20 @@ export function judgeBystander(m: BystanderMeasure, defaults: string[] | undefin
 export interface GatewayTarget { host: string; port: number }
 export interface GatewayResult { target: string; state: 'closed' | 'open' | 'api'; first: string }
 
-/** `$gw` as host: the container's default gateway. */
+/**
+ * `$gw` as host: the container's default gateway. The targets are probed at once (each its own
+ * connection, each still bounded by nc -w 2: a port that drops the SYN costs its 2 s once, not once per
+ * port); every line carries its target's index, so the output is put back in the order of the targets.
+ */
 export function gatewayProbeScript(targets: GatewayTarget[]): string {
-  const lines = ["gw=$(ip route | awk '/^default/ {print $3; exit}')", 'echo "gateway=$gw"', '[ -n "$gw" ] || exit 0'];
-  for (const t of targets) {
+  const lines = ["gw=$(ip route | awk '/^default/ {print $3; exit}')", 'echo "gateway=$gw"', '[ -n "$gw" ] || exit 0', '{'];
+  targets.forEach((t, i) => {
     // Connect first (stdin closed: busybox nc then closes at once); only an open port gets the GET,
     // with stdin held open for 1 s so the answer can arrive.
-    lines.push(`r=; nc -w 2 ${t.host} ${t.port} </dev/null >/dev/null 2>&1; rc=$?; [ $rc = 0 ] && r=$( (printf 'GET /_ping HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n'; sleep 1) | nc -w 2 ${t.host} ${t.port} 2>/dev/null); echo "probe ${t.host === '$gw' ? 'gw' : t.host}:${t.port} rc=$rc first=$(echo "$r" | head -1 | tr -d '\\r') ok=$(echo "$r" | tail -1 | tr -d '\\r')"`);
-  }
+    lines.push(`( r=; nc -w 2 ${t.host} ${t.port} </dev/null >/dev/null 2>&1; rc=$?; [ $rc = 0 ] && r=$( (printf 'GET /_ping HTTP/1.0\\r\\nHost: docker\\r\\n\\r\\n'; sleep 1) | nc -w 2 ${t.host} ${t.port} 2>/dev/null); echo "${i} probe ${t.host === '$gw' ? 'gw' : t.host}:${t.port} rc=$rc first=$(echo "$r" | head -1 | tr -d '\\r') ok=$(echo "$r" | tail -1 | tr -d '\\r')" ) &`);
+  });
+  // One echo is one write (busybox), so concurrent lines do not interleave.
+  lines.push('wait; } | sort -n | cut -d" " -f2-');
   return lines.join('\n');
 }
 

@@ -11,7 +11,7 @@ import { planProbes } from '../support/probe-plan.js';
 import type { KeelhaulWorld } from '../support/world.js';
 
 When('containers are started with their working directory at {string} for N from {int} to {int}', doc(
-  'Starts one container per N (bounded: at most 16) whose WorkingDir is the path with N substituted, running only `readlink /proc/self/cwd` and a stat of "." (metadata, nothing read). Under runc before 1.1.12 (CVE-2024-21626) a leaked host descriptor made that working directory a host directory. The platform\'s refusal at create or start is recorded with its words.',
+  'Starts one container per N (bounded: at most 16; all at once) whose WorkingDir is the path with N substituted, running only `readlink /proc/self/cwd` and a stat of "." (metadata, nothing read). Under runc before 1.1.12 (CVE-2024-21626) a leaked host descriptor made that working directory a host directory. The platform\'s refusal at create or start is recorded with its words.',
   'When containers are started with their working directory at "/proc/self/fd/N" for N from 3 to 9',
   120_000,
 ), async function (this: KeelhaulWorld, pattern: string, from: number, to: number) {

@@ -19,7 +19,7 @@ Given('a container {string} serving a token on network {string}', doc(
 });
 
 When('a container on network {string} fetches {string}\'s token', doc(
-  'Runs a busybox container on the network (created for this scenario, or "default") that fetches the token server\'s page with nc (3 s timeout).',
+  'Runs a busybox container on the network (created for this scenario, or "default") that fetches the token server\'s page with nc (3 s timeout). The fetch runs on while the scenario goes on (the fetches of one scenario run at once); the step that judges it waits for it.',
   'When a container on network "y" fetches "A"\'s token',
   60_000,
 ), async function (this: KeelhaulWorld, label: string, name: string) {
@@ -29,16 +29,16 @@ When('a container on network {string} fetches {string}\'s token', doc(
 Then('the container on network {string} got {string}\'s token', doc(
   'The control: a container on the token server\'s own network must reach it. When it cannot, the platform offers no container-to-container traffic at all, so isolation between networks has nothing to be judged on (not applicable).',
   'Then the container on network "x" got "A"\'s token',
-), function (this: KeelhaulWorld, label: string, name: string) {
-  this.settle(judge.judgeSameNetworkFetch(fetchedFrom(this, label), label, name));
+), async function (this: KeelhaulWorld, label: string, name: string) {
+  this.settle(judge.judgeSameNetworkFetch(await fetchedFrom(this, label), label, name));
 });
 
 Then('the container on network {string} did not get {string}\'s token', doc(
   'Fails if a container on another network reached the token server. A profile that declares semantics.networkIsolation: false (Podman: networks are not isolated unless created with isolate=true) turns it into an exposure.',
   'Then the container on network "y" did not get "A"\'s token',
-), function (this: KeelhaulWorld, label: string, name: string) {
+), async function (this: KeelhaulWorld, label: string, name: string) {
   const networkIsolation = (this.profile.semantics as Record<string, unknown> | undefined)?.networkIsolation;
-  this.settle(judge.judgeCrossNetworkFetch(fetchedFrom(this, label), label, name, networkIsolation, this.profile.name));
+  this.settle(judge.judgeCrossNetworkFetch(await fetchedFrom(this, label), label, name, networkIsolation, this.profile.name));
 });
 
 Then('reachability on the default network follows the engine\'s inter-container policy', doc(
@@ -52,7 +52,7 @@ Then('reachability on the default network follows the engine\'s inter-container 
 });
 
 Then('a bystander on network {string} receives less than half of the traffic between two others', doc(
-  'Starts a bystander container on the network, reads its eth0 receive counter, lets another container there download "A"\'s 256 KiB file 4 times, and reads the counter again. A switch delivers unicast only to its destination; a bystander that receives as much as half of that traffic could sniff it (a hub, a flooding fabric). Also records whether the bystander holds NET_RAW (raw sockets: spoofing), and fails if it holds it where the profile\'s default capability set excludes it.',
+  'Starts a bystander container and another one on the network (at once), reads the bystander\'s eth0 receive counter, lets the other container download "A"\'s 256 KiB file 4 times (by exec), and reads the counter again. A switch delivers unicast only to its destination; a bystander that receives as much as half of that traffic could sniff it (a hub, a flooding fabric). Also records whether the bystander holds NET_RAW (raw sockets: spoofing), and fails if it holds it where the profile\'s default capability set excludes it.',
   'Then a bystander on network "x" receives less than half of the traffic between two others',
   120_000,
 ), async function (this: KeelhaulWorld, label: string) {
@@ -60,7 +60,7 @@ Then('a bystander on network {string} receives less than half of the traffic bet
 });
 
 Then('the engine\'s API does not answer from inside a container on its gateway or the target\'s address', doc(
-  'From a container on the default network: connects (nc -w 2) to its gateway on 2375 and 2376 and, when keelhaul reaches the engine over TCP, on the target\'s port (and to the target\'s own host when that is not loopback), sending GET /_ping. Fails if the Docker API answers "OK"; a port that is open but wants TLS or authentication is recorded.',
+  'From a container on the default network: connects (nc -w 2, the ports at once) to its gateway on 2375 and 2376 and, when keelhaul reaches the engine over TCP, on the target\'s port (and to the target\'s own host when that is not loopback), sending GET /_ping. Fails if the Docker API answers "OK"; a port that is open but wants TLS or authentication is recorded.',
   'Then the engine\'s API does not answer from inside a container on its gateway or the target\'s address',
   90_000,
 ), async function (this: KeelhaulWorld) {
@@ -70,7 +70,7 @@ Then('the engine\'s API does not answer from inside a container on its gateway o
 });
 
 Then('none of the host ports {string} on its gateway accepts a connection from inside a container', doc(
-  'From a container on the default network: connects (nc -w 2) to each listed port of its own gateway, the host\'s address on that network. Fails if any accepts a connection. Only the gateway is probed: no address range is swept.',
+  'From a container on the default network: connects (nc -w 2, the ports at once) to each listed port of its own gateway, the host\'s address on that network. Fails if any accepts a connection. Only the gateway is probed: no address range is swept.',
   'Then none of the host ports "22, 111, 2049, 10250" on its gateway accepts a connection from inside a container',
   90_000, (args) => judge.portListProblem(list(String(args[0] ?? ''))),
 ), async function (this: KeelhaulWorld, portList: string) {

@@ -89,18 +89,46 @@ async function observeSiblings(world: KeelhaulWorld): Promise<Siblings> {
   const marker = `keelhaul-marker-${randomBytes(6).toString('hex')}`;
   // No network where the platform allows it (the default probe has found out; Triton refuses "none").
   const { networkMode } = await probeContainer(world);
-  const firstId = await world.startContainer({ cmd: ['sh', '-c', siblingScript(marker)], hostConfig: { NetworkMode: networkMode } });
-  // Wait (bounded) until the first container has reported its namespaces and left its marker.
+  // The second container is created while the first one starts (a create runs nothing: the runtime
+  // only sets a container up at start), and started once the first is ready. Both are waited for
+  // before a failure is thrown, so neither is still being created when the clean-up runs.
+  const [first, created] = await Promise.allSettled([
+    world.startContainer({ cmd: ['sh', '-c', siblingScript(marker)], hostConfig: { NetworkMode: networkMode } }),
+    createTracked(world, { image: world.image, cmd: ['sh', '-c', observerScript(marker)], hostConfig: { NetworkMode: networkMode } }),
+  ]);
+  if (first.status === 'rejected') throw first.reason;
+  if (created.status === 'rejected') throw created.reason;
+  const [firstId, secondId] = [first.value, created.value];
+  // Wait (bounded) until the first container has reported its namespaces and left its marker. Polled
+  // every 25 ms (it is ready a few ms after its start); the bound is a time, as long as the 40 polls
+  // of 100 ms it replaces took on a loaded machine.
   let logs = '';
-  for (let i = 0; i < 40 && !/ready=yes/.test(logs); i++) {
+  for (const deadline = Date.now() + 8_000; ;) {
     logs = (await world.platform.logs(firstId, false, world.signal)).stdout;
-    if (!/ready=yes/.test(logs)) await new Promise((r) => setTimeout(r, 100));
+    if (/ready=yes/.test(logs)) break;
+    if (Date.now() > deadline) throw new Error('the first container did not report its namespaces within 8 s');
+    await new Promise((r) => setTimeout(r, 25));
   }
-  if (!/ready=yes/.test(logs)) throw new Error('the first container did not report its namespaces within 4 s');
-  const second = await world.runContainer({ cmd: ['sh', '-c', observerScript(marker)], hostConfig: { NetworkMode: networkMode } });
+  const second = await runCreated(world, secondId);
   if (!/probe=done/.test(second.stdout)) throw new Error(`the second container's probe did not finish (exit ${second.exitCode}; ${second.stderr.trim().slice(0, 200)})`);
   const inspect = await world.platform.inspectContainer(firstId, world.signal);
   return parseSiblings(logs, second.stdout, inspect?.State?.Running === true ? 'running' : String(inspect?.State?.Status ?? 'unknown'));
+}
+
+/** A container created (not started) and tracked for the scenario's clean-up. */
+async function createTracked(world: KeelhaulWorld, spec: ContainerSpec): Promise<string> {
+  const id = await world.platform.createContainer(spec, world.scenarioId, world.signal);
+  world.resources.track('container', id);
+  return id;
+}
+
+/** What World.runContainer does after its create: start, wait (bounded), logs; removed without waiting. */
+async function runCreated(world: KeelhaulWorld, id: string): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+  await world.platform.startContainer(id, world.signal);
+  const { exitCode, timedOut } = await world.platform.waitContainer(id, world.parameters.containerTimeoutMs, world.signal);
+  const { stdout, stderr } = await world.platform.logs(id, false, world.signal);
+  world.resources.removeInBackground(world.platform, id);
+  return { exitCode: timedOut ? null : exitCode, stdout, stderr };
 }
 
 export async function observeSiblingsOnce(world: KeelhaulWorld): Promise<void> {
@@ -126,26 +154,37 @@ export async function tryTmpfsMount(world: KeelhaulWorld): Promise<void> {
 
 // ---- escapes (ISO-19..24) ------------------------------------------------------------------------------
 
-/** ISO-19: one container per N, its working directory the pattern with N substituted (bounded: at most 16). */
+/**
+ * ISO-19: one container per N, its working directory the pattern with N substituted (bounded: at most
+ * 16). The containers are independent (each its own runtime and its own descriptors), so they run at
+ * once: a container's start is mostly waiting on the engine, and 7 in a row were most of ISO-19's time.
+ * Every one is waited for (allSettled) before an error is thrown, so none is still being created when the
+ * scenario's clean-up runs; the observations stay in the order of N.
+ */
 export async function startWithWorkingDirectories(world: KeelhaulWorld, pattern: string, from: number, to: number): Promise<void> {
   if (!pattern.includes('N')) throw new Error(`"${pattern}" has no N to substitute`);
   if (to < from || to - from > 15) throw new Error(`N from ${from} to ${to}: give at most 16 values, in order`);
-  const observed: CwdObservation[] = [];
-  for (let fd = from; fd <= to; fd++) {
-    try {
-      // World.probe: no network where the platform allows it (support/network-policy.ts).
-      const result = await world.probe(CWD_PROBE, { workingDir: pattern.replace('N', String(fd)) });
-      observed.push(result.timedOut ? { fd, why: 'the container did not finish in time' } : judgeCwd(fd, result.stdout + (result.stderr ? `\n${result.stderr}` : '')));
-    } catch (error) {
-      if (!isRefusal(error)) throw error;
-      // Refused for the working directory is the defended outcome; refused for anything else says
-      // nothing about it (sdc-docker answers a bare "problem starting container"): inconclusive.
-      if (refusalIsAboutCwd(error.rawMessage)) observed.push({ fd, refused: error.rawMessage.slice(0, 300), why: 'refused at create or start' });
-      else observed.push({ fd, why: `refused without naming the working directory (${error.statusCode}: ${error.rawMessage.slice(0, 160)})` });
-    }
-  }
+  const fds = Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  const settled = await Promise.allSettled(fds.map((fd) => observeWorkingDirectory(world, pattern, fd)));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  const observed = settled.map((s) => (s as PromiseFulfilledResult<CwdObservation>).value);
   world.ctx.workingDirectories = observed;
   world.observe('workingDirectories', observed);
+}
+
+async function observeWorkingDirectory(world: KeelhaulWorld, pattern: string, fd: number): Promise<CwdObservation> {
+  try {
+    // World.probe: no network where the platform allows it (support/network-policy.ts).
+    const result = await world.probe(CWD_PROBE, { workingDir: pattern.replace('N', String(fd)) });
+    return result.timedOut ? { fd, why: 'the container did not finish in time' } : judgeCwd(fd, result.stdout + (result.stderr ? `\n${result.stderr}` : ''));
+  } catch (error) {
+    if (!isRefusal(error)) throw error;
+    // Refused for the working directory is the defended outcome; refused for anything else says
+    // nothing about it (sdc-docker answers a bare "problem starting container"): inconclusive.
+    if (refusalIsAboutCwd(error.rawMessage)) return { fd, refused: error.rawMessage.slice(0, 300), why: 'refused at create or start' };
+    return { fd, why: `refused without naming the working directory (${error.statusCode}: ${error.rawMessage.slice(0, 160)})` };
+  }
 }
 
 export function workingDirectoriesOf(world: KeelhaulWorld): CwdObservation[] {

@@ -15,8 +15,8 @@ interface NetContext {
   /** label -> the network created for it in this scenario */
   networks: Record<string, string>;
   servers: Record<string, TokenServer>;
-  /** label -> what a container on that network fetched */
-  fetches: Record<string, Fetched>;
+  /** label -> what a container on that network fetched (a fetch still running until collected) */
+  fetches: Record<string, Promise<Fetched>>;
   /** Set when containers of one network turned out unable to talk at all. */
   noTraffic?: boolean;
 }
@@ -67,15 +67,26 @@ function serverOf(world: KeelhaulWorld, name?: string): TokenServer {
   return server;
 }
 
+/**
+ * Starts a fetch from a container on the labelled network; fetchedFrom collects it. The fetches of one
+ * scenario run at once (ISO-14's from "x" and from "y"): the one that is refused waits out its nc
+ * timeout, which is what proves it cannot reach, and the other no longer waits behind it. The network
+ * is made here, so a refusal to make one is this step's.
+ */
 export async function fetchToken(world: KeelhaulWorld, label: string, name: string): Promise<void> {
   const server = serverOf(world, name);
-  const result = await world.runContainer({ cmd: ['sh', '-c', fetchScript(server.ip)], hostConfig: await networkFor(world, label) }, 30_000);
-  const got = result.stdout.includes(server.token);
-  netOf(world).fetches[label] = { got, output: result.stdout + result.stderr, exitCode: result.exitCode };
-  world.observe(`fetchFrom.${label}`, { reached: got, nc: /nc-exit=(\d+)/.exec(result.stdout)?.[1], stderr: result.stderr.trim().slice(0, 160) });
+  const hostConfig = await networkFor(world, label);
+  const fetching = world.runContainer({ cmd: ['sh', '-c', fetchScript(server.ip)], hostConfig }, 30_000).then((result): Fetched => {
+    const got = result.stdout.includes(server.token);
+    world.observe(`fetchFrom.${label}`, { reached: got, nc: /nc-exit=(\d+)/.exec(result.stdout)?.[1], stderr: result.stderr.trim().slice(0, 160) });
+    return { got, output: result.stdout + result.stderr, exitCode: result.exitCode };
+  });
+  world.resources.holdUntil(fetching);
+  netOf(world).fetches[label] = fetching;
 }
 
-export function fetchedFrom(world: KeelhaulWorld, label: string): Fetched {
+/** What the container on the labelled network fetched (waiting for it to finish). */
+export async function fetchedFrom(world: KeelhaulWorld, label: string): Promise<Fetched> {
   const fetched = netOf(world).fetches[label];
   if (!fetched) throw new Error(`no container on network "${label}" fetched anything`);
   return fetched;
@@ -83,29 +94,40 @@ export function fetchedFrom(world: KeelhaulWorld, label: string): Fetched {
 
 /** The default network's driver options (GET /networks/{name}) and what its token server's network is. */
 export async function defaultNetworkPolicy(world: KeelhaulWorld): Promise<{ options: Record<string, string>; network: string; fetched: Fetched }> {
-  const fetched = netOf(world).fetches[DEFAULT];
+  const pending = netOf(world).fetches[DEFAULT];
   const server = Object.values(netOf(world).servers)[0];
-  if (!fetched || !server) throw new Error('start a token server and fetch it from the default network first');
+  if (!pending || !server) throw new Error('start a token server and fetch it from the default network first');
+  const fetched = await pending;
   const response = await world.platform.raw({ method: 'GET', path: `/networks/${encodeURIComponent(server.network)}`, signal: world.signal });
   return { options: response.status === 200 ? response.json()?.Options ?? {} : {}, network: server.network, fetched };
 }
 
-/** A bystander's eth0 receive counter around DOWNLOADS downloads between two other containers on the labelled network. */
+/**
+ * A bystander's eth0 receive counter around DOWNLOADS downloads between two other containers on the
+ * labelled network. The bystander and the container that downloads (an idle one, the downloads run by
+ * exec) start at once; the counter is read after both are up, so the downloader's own start-up
+ * chatter (ARP, IPv6 solicitations) is no longer counted as traffic the bystander received.
+ */
 export async function measureBystander(world: KeelhaulWorld, label: string): Promise<BystanderMeasure> {
   const server = serverOf(world);
   if (netOf(world).noTraffic) world.notApplicable('containers on this network cannot reach each other, so there is no traffic between others to receive');
-  const bystander = await world.startContainer({ cmd: ['sh', '-c', IDLE_SCRIPT], hostConfig: await networkFor(world, label) });
-  const exec = (cmd: string[]) => world.platform.exec(bystander, cmd, { timeoutMs: 15_000, signal: world.signal });
-  const read = async (): Promise<number> => {
-    const r = await exec(['cat', '/sys/class/net/eth0/statistics/rx_bytes']);
-    const n = Number(r.stdout.trim());
-    if (r.exitCode !== 0 || !Number.isFinite(n)) world.inconclusive(`cannot read the bystander's receive counter: ${r.stderr.trim() || r.stdout.trim()}`);
-    return n;
+  const hostConfig = await networkFor(world, label);
+  const [bystander, talker] = await Promise.all([
+    world.startContainer({ cmd: ['sh', '-c', IDLE_SCRIPT], hostConfig }),
+    world.startContainer({ cmd: ['sh', '-c', IDLE_SCRIPT], hostConfig }),
+  ]);
+  const exec = (id: string, script: string, timeoutMs = 15_000) => world.platform.exec(id, ['sh', '-c', script], { timeoutMs, signal: world.signal });
+  const read = async (script = ''): Promise<{ rx: number; stdout: string }> => {
+    const r = await exec(bystander, `${script}echo "rx=$(cat /sys/class/net/eth0/statistics/rx_bytes)"`);
+    const rx = /^rx=(\d+)$/m.exec(r.stdout)?.[1];
+    if (r.exitCode !== 0 || rx === undefined) world.inconclusive(`cannot read the bystander's receive counter: ${r.stderr.trim() || r.stdout.trim()}`);
+    return { rx: Number(rx), stdout: r.stdout };
   };
-  const capEff = /CapEff:\s*([0-9a-f]+)/i.exec((await exec(['cat', '/proc/self/status'])).stdout)?.[1];
-  const before = await read();
-  const talk = await world.runContainer({ cmd: ['sh', '-c', downloadsScript(server.ip)], hostConfig: await networkFor(world, label) }, 60_000);
-  const seen = (await read()) - before;
+  // One exec: the capabilities an exec'd process holds (cat's own status) and the counter before.
+  const first = await read('cat /proc/self/status; ');
+  const capEff = /CapEff:\s*([0-9a-f]+)/i.exec(first.stdout)?.[1];
+  const talk = await exec(talker, downloadsScript(server.ip), 60_000);
+  const seen = (await read()).rx - first.rx;
   return { network: label, transferred: Number(/bytes=(\d+)/.exec(talk.stdout)?.[1] ?? 0), seen, capEff, talkStderr: talk.stderr };
 }
 
