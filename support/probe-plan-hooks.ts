@@ -13,6 +13,7 @@ const noop = () => undefined;
 function planWorld(parameters: KeelhaulParameters, scenarioId: string): PlanWorld {
   const world = new KeelhaulWorld({ parameters, attach: noop, log: noop, link: noop } as never);
   world.scenarioId = scenarioId;
+  world.ahead = true;
   return {
     world,
     abort: () => world.controller.abort(),

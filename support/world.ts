@@ -61,6 +61,8 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
   signalled?: { outcome: 'not-applicable' | 'inconclusive'; reason: string };
   /** The scenario's @ID tag (e.g. ISO-01), or a slug of its name. */
   scenarioId = 'unnamed';
+  /** A world of the probe plan (support/probe-plan-hooks.ts), running a scenario's probes ahead of it. */
+  ahead = false;
   /** Typed per-family state steps pass to later steps of the same scenario (see ScenarioContext). */
   readonly ctx: ScenarioContext = {};
   /** Free-form state: being replaced by `ctx` (issue 15); do not add keys. */
@@ -175,7 +177,7 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
    */
   runCached(spec: Partial<ContainerSpec> & { cmd: string[] }, timeoutMs?: number): Promise<RunResult> {
     const full = { image: this.image, ...spec };
-    return probeCache.get(full, () => this.runContainer(full, timeoutMs));
+    return probeCache.get(full, () => this.runContainer(full, timeoutMs), { ahead: this.ahead });
   }
 
   /**
