@@ -141,7 +141,7 @@ for (const engine of engines) {
   // run created, as many in flight as its probe plan ran (summary.json probePlan.concurrency, else 1).
   if (parts.has('isohard')) {
     const rounds = quick ? 1 : 3;
-    const walls: number[] = [], floors: number[] = [], ratios: number[] = [], cpu: number[] = [], rss: number[] = [], exits = new Set<number | null>();
+    const walls: number[] = [], floors: number[] = [], ratios: number[] = [], cpu: number[] = [], rss: number[] = [], timing: number[] = [], exits = new Set<number | null>();
     let containers = 0, concurrency = 1, scenarios = 0;
     await containerFloorTotal(client, 2, 1); // warm the engine's image and layer caches
     for (let i = 0; i < rounds; i++) {
@@ -157,11 +157,15 @@ for (const engine of engines) {
       scenarios = summary?.scenarios?.length ?? 0;
       const floor = containers > 0 ? await containerFloorTotal(client, containers, concurrency) : NaN;
       walls.push(run.wallMs); floors.push(floor); ratios.push(run.wallMs / floor); cpu.push(run.cpuMs); rss.push(run.peakRssMiB); exits.add(run.status);
+      // The @timing scenarios (network reachability) run with the probe plan paused, one container
+      // life and nc timeout after another: their own time, from summary.json, is part of the limit.
+      timing.push((summary?.scenarios ?? []).filter((s: any) => s.tags?.includes('@timing')).reduce((sum: number, s: any) => sum + s.durationMs, 0));
     }
     r.isoHard = {
       wallMs: Math.round(median(walls)), floorMs: Math.round(median(floors)), floorRatio: +median(ratios).toFixed(2), containers, concurrency, scenarios,
       cpuMs: Math.round(median(cpu)), peakRssMiB: +median(rss).toFixed(1), exits: [...exits], rounds, probeArgs,
-      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2) })),
+      timingMs: Math.round(median(timing)),
+      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2), timingMs: timing[i] })),
       targets: { wallMs: 8000, floorRatio: 1.3 },
     };
   }

@@ -248,6 +248,7 @@ export function isoHardRows(r: any): string[] {
   return [
     `  isolation + hardening serial (not @slow/@deep): ${fmtS(r.wallMs)} (target <= 8 s); ${r.containers} containers, floor ${fmtS(r.floorMs)} at ${r.concurrency} in flight = ${r.floorRatio}x (target <= 1.3x); ` +
       `${r.cpuMs} ms CPU, ${r.peakRssMiB} MiB; ${r.scenarios} scenarios, exit ${r.exits.join(',')}; median of ${r.rounds}`,
+    ...(r.timingMs !== undefined ? [`    of which the @timing scenarios (network reachability, the probe plan paused): ${fmtS(r.timingMs)}`] : []),
   ];
 }
 
