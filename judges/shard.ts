@@ -98,12 +98,18 @@ interface GherkinNode { [key: string]: any }
  * The scenarios of cucumber's messages (a dry run's gherkinDocument, pickle and testCase envelopes, in order)
  * with their group and selecting line. `idOf` gives a pickle's scenario ID (judges/scenario-id.ts).
  */
+/**
+ * The pickles a run selected. cucumber emits a pickle for every scenario it parsed, whatever the tag
+ * expression or the `file:line` filter; the selection is the pickles that got a test case.
+ */
+export function selectedPickleIds(envelopes: any[]): Set<string> {
+  return new Set(envelopes.filter((e) => e.testCase).map((e) => e.testCase.pickleId));
+}
+
 export function shardScenariosFromEnvelopes(envelopes: any[], idOf: (pickle: any, document: GherkinNode) => string): ShardScenario[] {
   const documents = new Map<string, GherkinNode>();
   const out: ShardScenario[] = [];
-  // cucumber emits a pickle for every scenario it parsed; the selection (tags, lines) is the pickles
-  // that got a test case.
-  const selected = new Set(envelopes.filter((e) => e.testCase).map((e) => e.testCase.pickleId));
+  const selected = selectedPickleIds(envelopes);
   for (const e of envelopes) {
     if (e.gherkinDocument) documents.set(e.gherkinDocument.uri, e.gherkinDocument);
     if (!e.pickle || !selected.has(e.pickle.id)) continue;

@@ -3,6 +3,7 @@
 // them (a shard, the tags a shared platform leaves out), matched against the planned steps.
 import { collectPlan, planKey, type MatchableStep, type ProbePlan, type SelectedScenario } from '../support/probe-plan.js';
 import { scenarioIdOf } from '../judges/scenario-id.js';
+import { selectedPickleIds } from '../judges/shard.js';
 
 /** A default that suits the platform: two probes per CPU it reports, at least 2 and at most 8. */
 export function defaultProbeConcurrency(info: { NCPU?: unknown } | undefined): number {
@@ -19,9 +20,10 @@ export function planOfRun(
   for (const e of envelopes) if (e.gherkinDocument) documents.set(e.gherkinDocument.uri, e.gherkinDocument);
   const shard = options.shardIds ? new Set(options.shardIds) : undefined;
   const scenarios: SelectedScenario[] = [];
+  const selected = selectedPickleIds(envelopes);
   for (const e of envelopes) {
     const pickle = e.pickle;
-    if (!pickle) continue;
+    if (!pickle || !selected.has(pickle.id)) continue;
     if (pickle.tags.some((t: { name: string }) => options.leftOutTags.includes(t.name))) continue;
     const id = scenarioIdOf(pickle, documents.get(pickle.uri));
     if (shard && !shard.has(id)) continue;
