@@ -96,13 +96,18 @@ export class PlanExecution {
   }
 
   start(): void {
-    for (let i = 0; i < Math.max(1, this.plan.concurrency); i++) void this.lane();
+    // The plan only runs ahead: a fault of its own must never become a scenario's verdict (an
+    // unhandled rejection fails whatever step is running), so a lane that throws just ends.
+    for (let i = 0; i < Math.max(1, this.plan.concurrency); i++) {
+      void this.lane().catch((error: unknown) => this.note(`probe plan: a lane ended: ${error instanceof Error ? error.message : String(error)}`));
+    }
   }
 
   private async lane(): Promise<void> {
     while (!this.stopped && this.next < this.plan.scenarios.length) {
       while (this.pauses > 0 && !this.stopped) await new Promise<void>((resolve) => this.waiting.push(resolve));
-      if (this.stopped) return;
+      // Another lane may have taken the last scenario while this one waited out a pause.
+      if (this.stopped || this.next >= this.plan.scenarios.length) return;
       const scenario = this.plan.scenarios[this.next++]!;
       if (this.reached.has(scenario.key)) continue;
       const task = this.prefetch(scenario);
