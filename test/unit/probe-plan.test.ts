@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { CucumberExpression, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
 import { PlanExecution, collectPlan, pausesPlan, planKey, planProbes, type PlanWorld, type ProbePlan } from '../../support/probe-plan.js';
 import type { KeelhaulWorld } from '../../support/world.js';
+import { planOfRun } from '../../run/probe-plan.js';
 
 const registry = new ParameterTypeRegistry();
 const definition = (pattern: string) => ({ pattern, expression: new CucumberExpression(pattern, registry) });
@@ -35,6 +36,27 @@ test('the plan holds the selected scenarios\' planned steps with cucumber\'s arg
       ] },
     ],
   });
+});
+
+test('a run\'s plan: only the pickles the run selected (cucumber emits one for every scenario it parsed), less the shard and the left-out tags', () => {
+  planProbes('a selected probe of {string}', async () => undefined);
+  const definitions = [definition('a selected probe of {string}')];
+  const document = { uri: 'f.feature', feature: { children: [] } };
+  const pickle = (id: string, idTag: string, extra: string[] = []) => ({
+    pickle: { id, uri: 'f.feature', astNodeIds: [], name: id, tags: [idTag, ...extra].map((name) => ({ name })), steps: [{ text: `a selected probe of "${id}"` }] },
+  });
+  const envelopes = [
+    { gherkinDocument: document },
+    pickle('p1', '@ISO-01'), pickle('p2', '@ISO-19'), pickle('p3', '@ISO-25'), pickle('p4', '@ISO-26', ['@billable']),
+    // --tags '@ISO-25 or @ISO-26 or @ISO-01' gave these test cases; p2 was parsed and left out.
+    { testCase: { id: 't1', pickleId: 'p1' } }, { testCase: { id: 't3', pickleId: 'p3' } }, { testCase: { id: 't4', pickleId: 'p4' } },
+  ];
+  const keys = (plan: ProbePlan | undefined) => plan?.scenarios.map((s) => s.key);
+  assert.deepEqual(keys(planOfRun(envelopes, definitions, { concurrency: 2, leftOutTags: [] })), ['f.feature#ISO-01', 'f.feature#ISO-25', 'f.feature#ISO-26']);
+  assert.deepEqual(keys(planOfRun(envelopes, definitions, { concurrency: 2, leftOutTags: ['@billable'] })), ['f.feature#ISO-01', 'f.feature#ISO-25']);
+  assert.deepEqual(keys(planOfRun(envelopes, definitions, { concurrency: 2, leftOutTags: [], shardIds: ['ISO-25', 'ISO-19'] })), ['f.feature#ISO-25']);
+  assert.equal(planOfRun(envelopes.filter((e) => !('testCase' in e) || e.testCase.pickleId !== 'p1'), definitions, { concurrency: 2, leftOutTags: [], shardIds: ['ISO-19'] }), undefined, 'nothing selected: no plan');
+  assert.equal(planOfRun(envelopes, definitions, { concurrency: 0, leftOutTags: [] }), undefined, '--probe-concurrency 0: no plan');
 });
 
 test('what pauses the plan: anything tagged @timing, and unplanned scenarios outside the probe-reading families', () => {
@@ -76,8 +98,9 @@ function harness(n: number, concurrency: number, stepMs = 20) {
     abort: () => { aborted.push(scenarioId); },
     dispose: async () => { disposed.push(scenarioId); },
   });
-  const execution = new PlanExecution(plan, makeWorld);
-  return { execution, events, disposed, aborted, most: () => most, inFlight: () => inFlight };
+  const notes: string[] = [];
+  const execution = new PlanExecution(plan, makeWorld, (line) => notes.push(line));
+  return { execution, events, disposed, aborted, notes, most: () => most, inFlight: () => inFlight };
 }
 
 test('the plan runs in run order, never more than its concurrency at once, and disposes of every world, failed or not', async () => {
@@ -123,4 +146,25 @@ test('stopped mid-prefetch: the worlds in flight are aborted, then disposed of',
   assert.deepEqual([...h.aborted].sort(), ['S-0', 'S-1']);
   assert.deepEqual([...h.disposed].sort(), ['S-0', 'S-1']);
   assert.equal(h.inFlight(), 0);
+});
+
+test('lanes that waited out a pause wake to fewer scenarios than lanes: the extra ones end quietly', async () => {
+  // Seen in a fleet run: two lanes paused with one scenario left; the second to wake read past the
+  // plan's end and its rejection failed whatever step was running (an internal error, exit 5).
+  const rejections: unknown[] = [];
+  const onRejection = (reason: unknown) => rejections.push(reason);
+  process.on('unhandledRejection', onRejection);
+  try {
+    const h = harness(3, 2, 30);
+    h.execution.start();
+    await h.execution.pause(); // S-0 and S-1 in flight; both lanes then wait with S-2 left
+    h.execution.resume();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await h.execution.stop();
+    assert.deepEqual(h.events.filter((e) => e.startsWith('start')), ['start S-0', 'start S-1', 'start S-2']);
+    assert.deepEqual(rejections, []);
+    assert.deepEqual(h.notes.filter((n) => /lane ended/.test(n)), [], 'a lane failed (its fault is caught, so it fails no step, but it is a fault)');
+  } finally {
+    process.off('unhandledRejection', onRejection);
+  }
 });
