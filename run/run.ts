@@ -277,7 +277,10 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // exit (130/143), so the run must not go on to a verdict of its own.
   if (interrupt.exiting) await interrupt.exiting;
 
-  // 4. Verdict, reports, sweep (the second tenant's objects carry the same run label).
+  // 4. Verdict, reports, sweep (the second tenant's objects carry the same run label). A create still
+  // on the wire (a probe run ahead when the last scenario ended) is answered first: what it makes
+  // appears after a sweep that did not wait for it.
+  await settleCreations(timeouts.provisioningMs);
   if (peer) {
     await sweep(peer.client, runId).catch((error) => log(`keelhaul: warning: end-of-run sweep of the peer tenant failed: ${oneLine(error)}`));
   }

@@ -1,7 +1,7 @@
 // Containers: create, start, wait, kill, inspect, remove, logs, exec, and the create-to-logs run the
 // World's probes use. Every dockerode call goes through platformCall (calls.ts).
 import type { Readable } from 'node:stream';
-import { currentCallTimeouts, platformCall, signalFor } from './calls.js';
+import { abortReason, currentCallTimeouts, platformCall, signalFor } from './calls.js';
 import { demuxDockerStream } from './demux.js';
 import type { EngineContext } from './engine-api.js';
 import { PlatformTimeout, describeFailure, refusalFrom, statusOf } from './errors.js';
@@ -67,8 +67,13 @@ export async function createContainer(ctx: EngineContext, spec: ContainerSpec, l
     AttachStderr: false,
     name: spec.name,
   };
+  // A create once sent is never abandoned by the scenario's signal: the platform goes on creating
+  // after its client hangs up (dockerd does; a proxy such as sdc-docker forwards it all the same), and
+  // the container would appear after the clean-up and the sweep looked. It is answered (or times out)
+  // and handed back, so the caller tracks it; the caller's next call meets the abort.
+  if (signal?.aborted) throw describeFailure(abortReason(signal), 'create container', ctx.endpoint.url);
   const id = await platformCall(
-    { what: 'create container', url: ctx.endpoint.url, timeoutMs: currentCallTimeouts().provisioningMs, signal, creates: 'containers' },
+    { what: 'create container', url: ctx.endpoint.url, timeoutMs: currentCallTimeouts().provisioningMs, creates: 'containers' },
     async (abortSignal) => {
       const container = await ctx.engine().createContainer({ ...body, abortSignal });
       // dockerode hands back an unparseable answer as a string: no Id. The container may exist all

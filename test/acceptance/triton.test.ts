@@ -3,7 +3,7 @@
 // the fixture in the matching mode, and the safety rules for a shared (multi-tenant) platform.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DOCKER, labelledContainers, project, reachable, runKeelhaul, type KeelhaulResult } from '../helpers/keelhaul.js';
+import { DOCKER, ensureBusybox, labelledContainers, project, reachable, runKeelhaul, type KeelhaulResult } from '../helpers/keelhaul.js';
 import { startTritonFixture, type TritonFixture } from '../fixtures/triton/server.js';
 import { PlatformClient } from '../../adapters/platform/docker-client.js';
 import { parseTarget } from '../../adapters/platform/connection.js';
@@ -243,6 +243,32 @@ describe('objects the platform makes on keelhaul\'s behalf are tracked and remov
       });
       assert.deepEqual(left, []);
     } finally { await nfs.close(); }
+  });
+});
+
+describe('a create answered only once the VM is provisioned (sdc: vmapi.createVm with sync: true)', () => {
+  test('the scenario\'s signal firing meanwhile does not abandon it: it is answered and handed back, so it is tracked and removed', async () => {
+    await ensureBusybox(DOCKER);
+    const slow = await startTritonFixture({ upstreamSocket: SOCKET, listen: { host: '127.0.0.1', port: 0 }, provisioningDelayMs: 1500 });
+    try {
+      const client = await connect(slow.url);
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), 200);
+      const startedAt = Date.now();
+      // Abandoned at 200 ms (as before), the create would reject and its container appear at 1.5 s,
+      // after a clean-up and a sweep that had nothing to remove.
+      const id = await client.createContainer({ image: 'busybox:latest', cmd: ['true'] }, 'SLOW-CREATE', controller.signal);
+      clearTimeout(timer);
+      assert.ok(Date.now() - startedAt >= 1400, `answered after ${Date.now() - startedAt} ms: the delay did not apply`);
+      assert.match(id, /^[0-9a-f]{64}$/);
+      await client.removeContainer(id);
+      const creates = () => slow.requests.filter((q) => q.path === '/containers/create').length;
+      const sent = creates();
+      // A signal that has already fired sends nothing.
+      await assert.rejects(client.createContainer({ image: 'busybox:latest', cmd: ['true'] }, 'SLOW-CREATE', controller.signal));
+      assert.equal(creates(), sent);
+      assert.deepEqual((await labelledContainers(DOCKER, `triton-test-${process.pid}`)).map((c) => c.Id), []);
+    } finally { await slow.close(); }
   });
 });
 
