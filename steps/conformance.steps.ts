@@ -10,7 +10,7 @@ import { judgeLedger } from '../judges/conformance.js';
 import { OPTIONS } from '../judges/conformance-options.js';
 import { PROBES, probeFor } from '../judges/conformance-probes.js';
 import { Finding } from '../judges/errors.js';
-import { askRoutes, checkId, createWithOption, latestObservation, prefetchOptionContainer, runProbe } from '../support/conformance-driver.js';
+import { askRoutes, checkId, createWithOption, latestObservation, prefetchOptionContainer, prefetchProbe, runProbe } from '../support/conformance-driver.js';
 import { planProbes } from '../support/probe-plan.js';
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
@@ -25,6 +25,7 @@ When('the platform is probed for {string}', doc(
   if (!probe) throw new Error(`no probe is named "${name}", and none is written for ${checkId(this)} (probes: ${Object.keys(PROBES).join('; ')})`);
   await runProbe(this, probe);
 });
+planProbes('the platform is probed for {string}', prefetchProbe);
 
 When('the API is asked {string}', doc(
   'Route existence (conformance.md 5.2): sends each request (separated by ";"; "API>=1.42:" gates on the negotiated version; {id} is a running container of the scenario, {image} the probe image, {run} the run id) and classifies the routes as unimplemented when the answer is a route-missing one (404 page not found / Not Found / does not exist / is not supported, 405, 501, 400 NotImplemented, 503 does not support), else conformant. Requests are harmless: missing resources, label filters matching nothing, loopback addresses.',

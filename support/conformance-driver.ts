@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { isRefusal, type RawResponse } from '../adapters/platform/docker-client.js';
 import type { ConformanceObservation } from '../judges/conformance.js';
 import { judgeOption, judgeRefusedOption, OPTION_PROBE, OPTIONS, parseFacts } from '../judges/conformance-options.js';
-import { created, short, type Answer, type Found, type Probe, type ProbeRequest } from '../judges/conformance-probes.js';
+import { created, probeFor, short, type Answer, type Found, type Probe, type ProbeRequest } from '../judges/conformance-probes.js';
 import { apiAtLeast, judgeRoutes, parseRequests, type RouteAnswer } from '../judges/conformance-routes.js';
 import { portVantage } from './port-vantage.js';
 import type { KeelhaulWorld } from './world.js';
@@ -144,8 +144,38 @@ async function send(world: KeelhaulWorld, req: ProbeRequest, fill: (s: string) =
   return answer!;
 }
 
-/** Run one probe: its container, its requests in order, its judge. */
+/**
+ * Answers of probes run ahead by the probe plan (support/probe-plan.ts), by scenario: each is read
+ * once, by the scenario it was run for; one that failed is not kept (the scenario runs it itself).
+ */
+const answersAhead = new Map<string, Promise<Answer[]>>();
+
+/**
+ * The probe plan's share of "the platform is probed for ...": the probe's container and requests,
+ * exactly as the scenario would send them, in a plan world (whose containers carry the scenario's
+ * ID and are removed once the answers are in); the scenario judges them. Only probes that start a
+ * container of their own gain anything by running ahead; the others are left to the scenario.
+ */
+export async function prefetchProbe(world: KeelhaulWorld, name: unknown): Promise<void> {
+  const probe = probeFor(String(name), checkId(world));
+  if (!probe?.container) return;
+  const key = `${world.parameters.runId}\n${world.scenarioId}`;
+  const pending = probeAnswers(world, probe);
+  answersAhead.set(key, pending);
+  pending.catch(() => { if (answersAhead.get(key) === pending) answersAhead.delete(key); });
+  await pending;
+}
+
+/** Run one probe: its container, its requests in order (or what the plan already got), its judge. */
 export async function runProbe(world: KeelhaulWorld, probe: Probe): Promise<void> {
+  const key = `${world.parameters.runId}\n${world.scenarioId}`;
+  const ahead = answersAhead.get(key);
+  answersAhead.delete(key);
+  const answers = (ahead && await ahead.catch(() => undefined)) || await probeAnswers(world, probe);
+  record(world, probe.judge(answers, { scheme: world.platform.url.split(':')[0]! }), answers);
+}
+
+async function probeAnswers(world: KeelhaulWorld, probe: Probe): Promise<Answer[]> {
   const subst: Record<string, string> = { run: world.parameters.runId, nonce: nonce(), image: world.image };
   const c = probe.container;
   if (c === 'running') subst.id = await runningContainer(world);
@@ -161,7 +191,7 @@ export async function runProbe(world: KeelhaulWorld, probe: Probe): Promise<void
     if (!req) break;
     answers.push(await send(world, req, fill));
   }
-  record(world, probe.judge(answers, { scheme: world.platform.url.split(':')[0]! }), answers);
+  return answers;
 }
 
 /** Send a route step's requests and judge them as present or missing. */
