@@ -4,10 +4,10 @@
 // ratio compares two sides measured alternately (ABBA) within the same bench run, because these
 // machines are shared and noisy and a figure from another run would compare two different loads.
 import { spawn, spawnSync } from 'node:child_process';
-import { request } from 'node:http';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformClient } from '../adapters/platform/docker-client.js';
+import { watchEvents } from '../test/helpers/events.js';
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const round = (x: number, digits = 0) => +x.toFixed(digits);
@@ -129,50 +129,11 @@ export async function containerFloorTotal(client: PlatformClient, count: number,
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-/**
- * Count the containers created with the label keelhaul.run=runId from now until stop(): the engine's
- * event stream, read live. Not `/events?since=`: Docker answers that from the last 256 events it keeps
- * (daemon/events: eventsLimit), and on an engine shared with other runs a suite's early creates are
- * gone by its end (the default suite counted 20 containers that way).
- */
+/** Count the containers created with the label keelhaul.run=runId from now until stop() (test/helpers/events.ts). */
 export function watchCreates(target: string, runId: string): { ready: Promise<void>; stop: () => Promise<number> } {
-  if (!target.startsWith('unix://')) throw new Error(`bench: watchCreates needs a unix:// target, not ${target}`);
-  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }));
-  let buffered = '';
   let creates = 0;
-  let failed: Error | undefined;
-  const req = request({ socketPath: target.slice('unix://'.length), path: `/events?filters=${filters}`, method: 'GET' });
-  const ready = new Promise<void>((resolve, reject) => {
-    // An engine may hold the stream's headers back until the first event; the subscription is in place
-    // once the request has reached it, so a moment after connecting is ready enough.
-    req.on('socket', (socket) => socket.on('connect', () => setTimeout(resolve, 300)));
-    req.on('response', (res) => {
-      if (res.statusCode !== 200) {
-        failed = new Error(`bench: /events answered ${res.statusCode}`);
-        return reject(failed);
-      }
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buffered += d;
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        creates += lines.filter((l) => l.trim()).length;
-      });
-      resolve();
-    });
-    req.on('error', (e) => { failed = e; reject(e); });
-  });
-  req.end();
-  return {
-    ready,
-    // The last creates of a run reach the stream shortly after the run ends: a second's grace.
-    stop: async () => {
-      await new Promise((r) => setTimeout(r, 1000));
-      req.destroy();
-      if (failed && (failed as NodeJS.ErrnoException).code !== 'ECONNRESET') throw failed;
-      return creates + (buffered.trim() ? 1 : 0);
-    },
-  };
+  const watch = watchEvents(target, { type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }, () => { creates++; });
+  return { ready: watch.ready, stop: async () => { await watch.stop(); return creates; } };
 }
 
 /** A run's container count by watching the events while `run` lasts. */

@@ -95,10 +95,6 @@ export function durationsFromSummary(summary: unknown): Map<string, number> {
 interface GherkinNode { [key: string]: any }
 
 /**
- * The scenarios of cucumber's messages (a dry run's gherkinDocument, pickle and testCase envelopes, in order)
- * with their group and selecting line. `idOf` gives a pickle's scenario ID (judges/scenario-id.ts).
- */
-/**
  * The pickles a run selected. cucumber emits a pickle for every scenario it parsed, whatever the tag
  * expression or the `file:line` filter; the selection is the pickles that got a test case.
  */
@@ -106,6 +102,10 @@ export function selectedPickleIds(envelopes: any[]): Set<string> {
   return new Set(envelopes.filter((e) => e.testCase).map((e) => e.testCase.pickleId));
 }
 
+/**
+ * The scenarios of cucumber's messages (a dry run's gherkinDocument, pickle and testCase envelopes, in order)
+ * with their group and selecting line. `idOf` gives a pickle's scenario ID (judges/scenario-id.ts).
+ */
 export function shardScenariosFromEnvelopes(envelopes: any[], idOf: (pickle: any, document: GherkinNode) => string): ShardScenario[] {
   const documents = new Map<string, GherkinNode>();
   const out: ShardScenario[] = [];

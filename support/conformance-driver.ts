@@ -146,9 +146,10 @@ async function send(world: KeelhaulWorld, req: ProbeRequest, fill: (s: string) =
 
 /**
  * Answers of probes run ahead by the probe plan (support/probe-plan.ts), by scenario: each is read
- * once, by the scenario it was run for; one that failed is not kept (the scenario runs it itself).
+ * once, by the scenario it was run for; one that failed is run again by the scenario itself.
  */
 const answersAhead = new Map<string, Promise<Answer[]>>();
+const aheadKey = (world: KeelhaulWorld) => `${world.parameters.runId}\n${world.scenarioId}`;
 
 /**
  * The probe plan's share of "the platform is probed for ...": the probe's container and requests,
@@ -159,16 +160,14 @@ const answersAhead = new Map<string, Promise<Answer[]>>();
 export async function prefetchProbe(world: KeelhaulWorld, name: unknown): Promise<void> {
   const probe = probeFor(String(name), checkId(world));
   if (!probe?.container) return;
-  const key = `${world.parameters.runId}\n${world.scenarioId}`;
   const pending = probeAnswers(world, probe);
-  answersAhead.set(key, pending);
-  pending.catch(() => { if (answersAhead.get(key) === pending) answersAhead.delete(key); });
+  answersAhead.set(aheadKey(world), pending);
   await pending;
 }
 
 /** Run one probe: its container, its requests in order (or what the plan already got), its judge. */
 export async function runProbe(world: KeelhaulWorld, probe: Probe): Promise<void> {
-  const key = `${world.parameters.runId}\n${world.scenarioId}`;
+  const key = aheadKey(world);
   const ahead = answersAhead.get(key);
   answersAhead.delete(key);
   const answers = (ahead && await ahead.catch(() => undefined)) || await probeAnswers(world, probe);

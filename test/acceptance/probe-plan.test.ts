@@ -5,49 +5,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import http from 'node:http';
 import { DOCKER, ROOT, labelledContainers, project, runKeelhaul } from '../helpers/keelhaul.js';
+import { watchEvents } from '../helpers/events.js';
 
 const OPTIONS = join(ROOT, 'features', 'hardening', 'options.feature');
 const LIFECYCLE = join(ROOT, 'features', 'conformance', 'lifecycle.feature');
 const CONFORMANCE_OPTIONS = join(ROOT, 'features', 'conformance', 'options.feature');
 
-/**
- * The most containers of run `runId` running at once, from the engine's start and die events read
- * live while the run lasts. Not `/events?since=`: Docker answers that from the last 256 events it
- * keeps, so on a run of 80 scenarios the count came from whatever tail was left (2 in one read, 4 in
- * the next).
- */
+/** The most containers of run `runId` running at once, from its start and die events read live (test/helpers/events.ts). */
 function watchRunning(host: string, runId: string): { ready: Promise<void>; stop: () => Promise<{ most: number; events: number }> } {
-  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start', 'die'], label: [`keelhaul.run=${runId}`] }));
-  let buffered = '';
   let running = 0, most = 0, events = 0;
-  const req = http.request({ socketPath: host.replace(/^unix:\/\//, ''), path: `/events?filters=${filters}`, method: 'GET' });
-  const ready = new Promise<void>((resolve, reject) => {
-    // dockerd may hold the headers back until the first event: connected is subscribed enough.
-    req.on('socket', (socket) => socket.on('connect', () => setTimeout(resolve, 300)));
-    req.on('response', (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buffered += d;
-        const lines = buffered.split('\n');
-        buffered = lines.pop()!;
-        for (const line of lines.filter((l) => l.trim())) {
-          events++;
-          running += JSON.parse(line).status === 'start' ? 1 : -1;
-          most = Math.max(most, running);
-        }
-      });
-      resolve();
-    });
-    req.on('error', reject);
+  const watch = watchEvents(host, { type: ['container'], event: ['start', 'die'], label: [`keelhaul.run=${runId}`] }, (e) => {
+    events++;
+    running += e.status === 'start' ? 1 : -1;
+    most = Math.max(most, running);
   });
-  req.end();
   return {
-    ready,
+    ready: watch.ready,
     stop: async () => {
-      await new Promise((r) => setTimeout(r, 1000)); // the last die events arrive just after the run
-      req.destroy();
+      await watch.stop();
       assert.ok(events > 10, `only ${events} start/die events for run ${runId}`);
       return { most, events };
     },
