@@ -8,14 +8,17 @@ import type { Found } from './conformance-probes.js';
 export interface RouteRequest { method: string; path: string; body?: unknown; websocket: boolean }
 
 /** "API>=1.42: GET /a; WS GET /b?x=1; POST /c {json}" with {placeholders} filled from `subst`. */
+const API_GATE = /^API\s*>=\s*([0-9.]+):\s*/;
+
+/** The API version a route step's "API>=x.y:" gate asks for, if any. */
+export function minApiOf(text: string): string | undefined {
+  return API_GATE.exec(text.trim())?.[1];
+}
+
 export function parseRequests(text: string, subst: Record<string, string>): { minApi?: string; requests: RouteRequest[] } {
   let rest = text.trim();
-  let minApi: string | undefined;
-  const gate = /^API\s*>=\s*([0-9.]+):\s*/.exec(rest);
-  if (gate) {
-    minApi = gate[1];
-    rest = rest.slice(gate[0].length);
-  }
+  const minApi = minApiOf(rest);
+  rest = rest.replace(API_GATE, '');
   const requests = rest.split(/\s*;\s*/).filter(Boolean).map((part) => {
     const m = /^(WS\s+)?(GET|POST|PUT|DELETE|HEAD)\s+(\S+)(?:\s+(.+))?$/.exec(part);
     if (!m) throw new Error(`"${part}" is not "METHOD /path [JSON body]"`);

@@ -10,7 +10,7 @@ import { judgeLedger } from '../judges/conformance.js';
 import { OPTIONS } from '../judges/conformance-options.js';
 import { PROBES, probeFor } from '../judges/conformance-probes.js';
 import { Finding } from '../judges/errors.js';
-import { askRoutes, checkId, createWithOption, latestObservation, prefetchOptionContainer, prefetchProbe, runProbe } from '../support/conformance-driver.js';
+import { askRoutes, checkId, createWithOption, latestObservation, prefetchOptionContainer, prefetchProbe, prefetchRoutes, runProbe } from '../support/conformance-driver.js';
 import { planProbes } from '../support/probe-plan.js';
 import { doc, type ArgumentCheck } from '../support/step-docs.js';
 import type { KeelhaulWorld } from '../support/world.js';
@@ -34,6 +34,7 @@ When('the API is asked {string}', doc(
 ), async function (this: KeelhaulWorld, text: string) {
   await askRoutes(this, text);
 });
+planProbes('the API is asked {string}', prefetchRoutes);
 
 When('a container is created with {string} set to {string}', doc(
   'Create-option conformance (conformance.md 5.3): creates a container with this option (memory, cpus, cpu-shares, privileged, cap-add, cap-drop, security-opt, read-only, tmpfs, bind, network, publish, restart-policy, pids-limit, ulimit, shm-size, label, env, user, workdir, unknown-field), reads it back with inspect AND looks from inside the container (cgroup files, /proc/self/status, mounts, id, pwd). Refused = rejected; not in effect inside = ignored (whatever inspect says); in effect but differently = divergent.',

@@ -178,6 +178,7 @@ export async function launch(world: KeelhaulWorld, image: string, script: string
   }
   const command = fillPlaceholders(script, state.values);
   const network = await ensureNetwork(world);
+  await world.quietPlan();
   const started = Date.now();
   const placed = onNetwork(network);
   if (options.capAdd) placed.hostConfig.CapAdd = options.capAdd;

@@ -10,7 +10,7 @@ import { isRefusal, type RawResponse } from '../adapters/platform/docker-client.
 import type { ConformanceObservation } from '../judges/conformance.js';
 import { judgeOption, judgeRefusedOption, OPTION_PROBE, OPTIONS, parseFacts } from '../judges/conformance-options.js';
 import { created, probeFor, short, type Answer, type Found, type Probe, type ProbeRequest } from '../judges/conformance-probes.js';
-import { apiAtLeast, judgeRoutes, parseRequests, type RouteAnswer } from '../judges/conformance-routes.js';
+import { apiAtLeast, judgeRoutes, minApiOf, parseRequests, type RouteAnswer } from '../judges/conformance-routes.js';
 import { portVantage } from './port-vantage.js';
 import type { KeelhaulWorld } from './world.js';
 import { OBSERVATION } from '../judges/observation-keys.js';
@@ -193,14 +193,39 @@ async function probeAnswers(world: KeelhaulWorld, probe: Probe): Promise<Answer[
   return answers;
 }
 
-/** Send a route step's requests and judge them as present or missing. */
+/**
+ * The probe plan's share of "the API is asked ...": the same requests (and the same running
+ * container for {id}, in a plan world that removes it once the answers are in), sent ahead; the
+ * scenario judges the answers. A route gated on a newer API than negotiated is left to the scenario.
+ */
+export async function prefetchRoutes(world: KeelhaulWorld, text: unknown): Promise<void> {
+  const pending = routeAnswers(world, String(text));
+  routesAhead.set(routesKey(world, String(text)), pending);
+  await pending;
+}
+
+/** Answers to route steps run ahead by the plan, by scenario and request text; each is read once. */
+const routesAhead = new Map<string, Promise<RouteAnswer[] | 'too-new'>>();
+const routesKey = (world: KeelhaulWorld, text: string) => `${aheadKey(world)}\n${text}`;
+
+/** Send a route step's requests (or read what the plan got) and judge them as present or missing. */
 export async function askRoutes(world: KeelhaulWorld, text: string): Promise<void> {
-  const subst: Record<string, string> = { image: world.image, run: world.parameters.runId, nonce: nonce(), now: String(Math.floor(Date.now() / 1000)) };
-  if (/\{id\}/.test(text)) subst.id = await runningContainer(world);
-  const { minApi, requests } = parseRequests(text, subst);
-  if (minApi && !apiAtLeast(world.parameters.apiVersion, minApi)) {
-    world.notApplicable(`the route needs API ${minApi}; the negotiated version is ${world.parameters.apiVersion}`);
+  const key = routesKey(world, text);
+  const ahead = routesAhead.get(key);
+  routesAhead.delete(key);
+  const answers = (ahead && await ahead.catch(() => undefined)) || await routeAnswers(world, text);
+  if (answers === 'too-new') {
+    world.notApplicable(`the route needs API ${minApiOf(text)}; the negotiated version is ${world.parameters.apiVersion}`);
   }
+  record(world, judgeRoutes(answers), answers);
+}
+
+async function routeAnswers(world: KeelhaulWorld, text: string): Promise<RouteAnswer[] | 'too-new'> {
+  const subst: Record<string, string> = { image: world.image, run: world.parameters.runId, nonce: nonce(), now: String(Math.floor(Date.now() / 1000)) };
+  const minApi = minApiOf(text);
+  if (minApi && !apiAtLeast(world.parameters.apiVersion, minApi)) return 'too-new';
+  if (/\{id\}/.test(text)) subst.id = await runningContainer(world);
+  const { requests } = parseRequests(text, subst);
   const answers: RouteAnswer[] = [];
   for (const req of requests) {
     const headers: Record<string, string> = req.websocket
@@ -219,7 +244,7 @@ export async function askRoutes(world: KeelhaulWorld, text: string): Promise<voi
   for (const kind of ['networks', 'volumes']) {
     if (text.includes(`/${kind}/create`)) await world.platform.raw({ method: 'DELETE', path: `/${kind}/keelhaul-${world.scenarioId.toLowerCase()}-${world.parameters.runId}`, signal: world.signal }).catch(() => undefined);
   }
-  record(world, judgeRoutes(answers), answers);
+  return answers;
 }
 
 function optionContainer(world: KeelhaulWorld, def: (typeof OPTIONS)[string], value: string) {

@@ -1,9 +1,9 @@
 // Starts, pauses and stops the probe plan (support/probe-plan.ts says what it is and why): started
 // before the first scenario with one plan world per planned scenario, paused while a scenario that
-// measures timing or interaction runs, stopped (what it made removed) after the last.
+// measures timing or interaction runs (an attack scenario: from its attack's launch), stopped (what it made removed) after the last.
 import { After, AfterAll, Before, BeforeAll } from '@cucumber/cucumber';
 import type { KeelhaulParameters } from './parameters.js';
-import { PlanExecution, pausesPlan, planKey, type PlanWorld, type ProbePlan } from './probe-plan.js';
+import { PlanExecution, planKey, planPauseOf, type PlanWorld, type ProbePlan } from './probe-plan.js';
 import { scenarioIdOf } from '../judges/scenario-id.js';
 import { KeelhaulWorld } from './world.js';
 
@@ -37,9 +37,16 @@ Before(async function (this: KeelhaulWorld, { pickle, gherkinDocument }) {
   if (!execution) return;
   const key = planKey(pickle.uri, scenarioIdOf(pickle, gherkinDocument));
   execution.reachedBy(key);
-  if (!pausesPlan(pickle.tags.map((t) => t.name), execution.isPlanned(key))) return;
-  pausing.add(this);
-  await execution.pause();
+  const when = planPauseOf(pickle.tags.map((t) => t.name), execution.isPlanned(key));
+  if (when === 'never') return;
+  const plan = execution;
+  const pause = async () => {
+    if (pausing.has(this)) return;
+    pausing.add(this);
+    await plan.pause();
+  };
+  if (when === 'attack') this.quietPlan = pause;
+  else await pause();
 });
 
 After(function (this: KeelhaulWorld) {

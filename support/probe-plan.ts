@@ -15,8 +15,9 @@
 // the scenario runs it itself and sees the failure itself. One dangerous option per container, as
 // the steps ask. A signal closes the creation gate and the run's sweep removes what carries its
 // label, as for any scenario. A scenario that measures timing or interaction (noisy neighbours,
-// ports, attacks, network reachability: anything not planned, outside the three planned families
-// or tagged @timing) pauses the plan while it runs, so no probe competes with what it measures.
+// ports, network reachability: anything not planned, outside the three planned families or tagged
+// @timing) pauses the plan while it runs, so no probe competes with what it measures; an attack
+// scenario pauses it from the moment it launches its attack (`planPauseOf`).
 // This module holds the registry, the plan's shape and its execution, and has no cucumber hooks and
 // no World (so run/run.ts can collect the plan before cucumber loads the support code, and the unit
 // tests can run it with fake worlds); the hooks that start, pause and stop it are in
@@ -39,6 +40,12 @@ export interface PlannedScenario {
 
 /** The families whose scenarios only read probes; anything else pauses the plan unless it is planned. */
 const PLAN_SAFE_TAGS = ['@isolation', '@hardening', '@conformance'];
+/**
+ * The families whose scenarios measure nothing until they launch an attack (its tool's scan, its
+ * nc timeouts): the plan goes on while they set up their target or find they do not apply, and
+ * pauses when the attack is launched (World.quietPlan).
+ */
+const PAUSE_AT_ATTACK_TAGS = ['@attacks', '@examples'];
 
 const planners = new Map<string, Planner>();
 
@@ -53,11 +60,15 @@ export function plannerFor(pattern: string): Planner | undefined {
 
 export const planKey = (uri: string, scenarioId: string): string => `${uri}#${scenarioId}`;
 
-/** Pure: does this scenario pause the plan while it runs? */
-export function pausesPlan(tags: string[], planned: boolean): boolean {
-  if (tags.includes('@timing')) return true;
-  if (planned) return false;
-  return !tags.some((t) => PLAN_SAFE_TAGS.includes(t));
+/**
+ * Pure: when does this scenario pause the plan? `scenario`: from its start to its end; `attack`:
+ * from the moment it launches an attack to its end; `never`.
+ */
+export function planPauseOf(tags: string[], planned: boolean): 'scenario' | 'attack' | 'never' {
+  if (tags.includes('@timing')) return 'scenario';
+  if (planned || tags.some((t) => PLAN_SAFE_TAGS.includes(t))) return 'never';
+  if (tags.some((t) => PAUSE_AT_ATTACK_TAGS.includes(t))) return 'attack';
+  return 'scenario';
 }
 
 /** A world the plan prefetches one scenario in: its containers are labelled with that scenario's ID. */

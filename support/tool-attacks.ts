@@ -37,6 +37,7 @@ export function tool(world: KeelhaulWorld, name: string): ToolImage {
 
 /** Run a command line in a tool image (`sh -c`), attach its output as the attack steps do. */
 export async function runInTool(world: KeelhaulWorld, image: ToolImage, commandLine: string, hostConfig: Record<string, unknown> = {}): Promise<RunResult> {
+  await world.quietPlan();
   const started = Date.now();
   const result = await world.runContainer({ image: image.ref, cmd: ['sh', '-c', commandLine], hostConfig: { ...LIMITS, ...hostConfig } }, TOOL_SECONDS * 1000);
   const ms = Date.now() - started;

@@ -63,6 +63,11 @@ export class KeelhaulWorld extends World<KeelhaulParameters> {
   scenarioId = 'unnamed';
   /** A world of the probe plan (support/probe-plan-hooks.ts), running a scenario's probes ahead of it. */
   ahead = false;
+  /**
+   * Called just before an attack is launched, so that it measures with the probe plan paused
+   * (support/probe-plan-hooks.ts sets it for the scenarios that pause at their attack).
+   */
+  quietPlan: () => Promise<void> = async () => undefined;
   /** Typed per-family state steps pass to later steps of the same scenario (see ScenarioContext). */
   readonly ctx: ScenarioContext = {};
   /** Free-form state: being replaced by `ctx` (issue 15); do not add keys. */

@@ -1,5 +1,5 @@
 // The probe plan on a real engine (support/probe-plan.ts): the hardening options' probes and the
-// conformance lifecycle and option checks run ahead of their scenarios, at most --probe-concurrency at a
+// conformance lifecycle, option and route checks run ahead (and pause while an authoring example's attack runs) of their scenarios, at most --probe-concurrency at a
 // time, with the same outcome for every scenario as a run whose probes each wait for their scenario, and
 // nothing labelled left by either.
 import { test } from 'node:test';
@@ -11,12 +11,26 @@ import { watchEvents } from '../helpers/events.js';
 const OPTIONS = join(ROOT, 'features', 'hardening', 'options.feature');
 const LIFECYCLE = join(ROOT, 'features', 'conformance', 'lifecycle.feature');
 const CONFORMANCE_OPTIONS = join(ROOT, 'features', 'conformance', 'options.feature');
+const ROUTES = join(ROOT, 'features', 'conformance', 'routes.feature');
+const EXAMPLES = join(ROOT, 'features', 'examples', 'generic-attack.feature');
 
 /** The most containers of run `runId` running at once, from its start and die events read live (test/helpers/events.ts). */
-function watchRunning(host: string, runId: string): { ready: Promise<void>; stop: () => Promise<{ most: number; events: number }> } {
+function watchRunning(host: string, runId: string): { ready: Promise<void>; stop: () => Promise<{ most: number; events: number; attackOverlaps: string[]; attacks: number }> } {
   let running = 0, most = 0, events = 0;
+  // An authoring example's second container is its attack (the first is its target): from its start
+  // to its death no container of another scenario may start (the plan pauses at the launch).
+  const startsOf = new Map<string, number>();
+  let attack: { scenario: string; id: string } | undefined;
+  let attacks = 0;
+  const attackOverlaps: string[] = [];
   const watch = watchEvents(host, { type: ['container'], event: ['start', 'die'], label: [`keelhaul.run=${runId}`] }, (e) => {
     events++;
+    const scenario = String(e.Actor?.Attributes?.['keelhaul.scenario'] ?? '');
+    if (e.status === 'start') {
+      startsOf.set(scenario, (startsOf.get(scenario) ?? 0) + 1);
+      if (attack && scenario !== attack.scenario) attackOverlaps.push(`${scenario} started during ${attack.scenario}'s attack`);
+      if (scenario.startsWith('EX-') && startsOf.get(scenario) === 2) { attack = { scenario, id: e.id }; attacks++; }
+    } else if (attack && e.id === attack.id) attack = undefined;
     running += e.status === 'start' ? 1 : -1;
     most = Math.max(most, running);
   });
@@ -25,20 +39,22 @@ function watchRunning(host: string, runId: string): { ready: Promise<void>; stop
     stop: async () => {
       await watch.stop();
       assert.ok(events > 10, `only ${events} start/die events for run ${runId}`);
-      return { most, events };
+      return { most, events, attackOverlaps, attacks };
     },
   };
 }
 
-test('hardening options and conformance checks on Docker: probes run ahead, at most 3 at a time, the same outcome per scenario as without the plan, nothing left', { timeout: 600_000 }, async () => {
+test('hardening options, conformance checks and routes on Docker: probes run ahead, at most 3 at a time, paused while an attack runs, the same outcome per scenario as without the plan, nothing left', { timeout: 600_000 }, async () => {
   const cwd = project({});
   const runs: Record<string, { outcomes: Record<string, string>; most: number; plan: any; exitCode: number | null }> = {};
   for (const [name, concurrency] of [['ahead', '3'], ['asked', '0']] as const) {
     const runId = `plan-test-${name}-${process.pid}`;
     const watch = watchRunning(DOCKER, runId);
     await watch.ready;
-    const r = await runKeelhaul(['run', OPTIONS, LIFECYCLE, CONFORMANCE_OPTIONS, '--target', DOCKER, '--tags', 'not @slow and not @deep', '--probe-concurrency', concurrency, '--run-id', runId, '--reports', name], { cwd, timeoutMs: 300_000 });
-    const { most } = await watch.stop();
+    const r = await runKeelhaul(['run', EXAMPLES, OPTIONS, LIFECYCLE, CONFORMANCE_OPTIONS, ROUTES, '--target', DOCKER, '--tags', 'not @slow and not @deep', '--probe-concurrency', concurrency, '--run-id', runId, '--reports', name], { cwd, timeoutMs: 300_000 });
+    const { most, attackOverlaps, attacks } = await watch.stop();
+    assert.equal(attacks, 2, `${name}: ${attacks} attacks seen (EX-01, EX-02 expected)`);
+    assert.deepEqual(attackOverlaps, [], `${name}: the plan ran during an attack`);
     assert.ok(r.summary, `${name}: no summary\n${r.stderr.slice(-2000)}`);
     process.stderr.write(`# ${name}: ${most} containers running at once at most, ${r.summary.durationMs} ms, plan ${JSON.stringify(r.summary.probePlan)}\n`);
     assert.ok([0, 1].includes(r.exitCode ?? -1), `${name}: exit ${r.exitCode}\n${r.stderr.slice(-2000)}`);

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CucumberExpression, ParameterTypeRegistry } from '@cucumber/cucumber-expressions';
-import { PlanExecution, collectPlan, pausesPlan, planKey, planProbes, type PlanWorld, type ProbePlan } from '../../support/probe-plan.js';
+import { PlanExecution, collectPlan, planKey, planPauseOf, planProbes, type PlanWorld, type ProbePlan } from '../../support/probe-plan.js';
 import type { KeelhaulWorld } from '../../support/world.js';
 import { planOfRun } from '../../run/probe-plan.js';
 
@@ -59,17 +59,19 @@ test('a run\'s plan: only the pickles the run selected (cucumber emits one for e
   assert.equal(planOfRun(envelopes, definitions, { concurrency: 0, leftOutTags: [] }), undefined, '--probe-concurrency 0: no plan');
 });
 
-test('what pauses the plan: anything tagged @timing, and unplanned scenarios outside the probe-reading families', () => {
-  assert.equal(pausesPlan(['@isolation'], true), false);
-  assert.equal(pausesPlan(['@isolation'], false), false, 'an isolation scenario with nothing planned (a posture read) runs beside the plan');
-  assert.equal(pausesPlan(['@hardening', '@HARD-14'], false), false);
-  assert.equal(pausesPlan(['@conformance'], false), false);
-  assert.equal(pausesPlan(['@isolation', '@timing'], false), true, 'network reachability measures timing');
-  assert.equal(pausesPlan(['@isolation', '@timing'], true), true);
-  assert.equal(pausesPlan(['@noisy-neighbours', '@slow'], false), true);
-  assert.equal(pausesPlan(['@ports'], false), true);
-  assert.equal(pausesPlan(['@attacks'], false), true);
-  assert.equal(pausesPlan([], false), true, 'a user\'s own scenario: keelhaul cannot know what it measures');
+test('what pauses the plan: anything tagged @timing and unplanned scenarios outside the probe-reading families; attacks from their launch', () => {
+  assert.equal(planPauseOf(['@isolation'], true), 'never');
+  assert.equal(planPauseOf(['@isolation'], false), 'never', 'an isolation scenario with nothing planned (a posture read) runs beside the plan');
+  assert.equal(planPauseOf(['@hardening', '@HARD-14'], false), 'never');
+  assert.equal(planPauseOf(['@conformance'], false), 'never');
+  assert.equal(planPauseOf(['@isolation', '@timing'], false), 'scenario', 'network reachability measures timing');
+  assert.equal(planPauseOf(['@isolation', '@timing'], true), 'scenario');
+  assert.equal(planPauseOf(['@noisy-neighbours', '@slow'], false), 'scenario');
+  assert.equal(planPauseOf(['@ports'], false), 'scenario');
+  assert.equal(planPauseOf(['@attacks', '@tools'], false), 'attack', 'a tool attack measures from its launch');
+  assert.equal(planPauseOf(['@examples'], false), 'attack');
+  assert.equal(planPauseOf(['@attacks', '@timing'], false), 'scenario');
+  assert.equal(planPauseOf([], false), 'scenario', 'a user\'s own scenario: keelhaul cannot know what it measures');
 });
 
 /** A plan over n scenarios whose planner records when each starts and ends; worlds are fakes. */
