@@ -17,8 +17,9 @@ const EXAMPLES = join(ROOT, 'features', 'examples', 'generic-attack.feature');
 /** The most containers of run `runId` running at once, from its start and die events read live (test/helpers/events.ts). */
 function watchRunning(host: string, runId: string): { ready: Promise<void>; stop: () => Promise<{ most: number; events: number; attackOverlaps: string[]; attacks: number }> } {
   let running = 0, most = 0, events = 0;
-  // An authoring example's second container is its attack (the first is its target): from its start
-  // to its death no container of another scenario may start (the plan pauses at the launch).
+  // An authoring example's third container is its attack (the first is its target, the second the
+  // readiness probe of "the target listens on port", which runs beside the plan): from its start to
+  // its death no container of another scenario may start (the plan pauses at the launch).
   const startsOf = new Map<string, number>();
   let attack: { scenario: string; id: string } | undefined;
   let attacks = 0;
@@ -29,7 +30,7 @@ function watchRunning(host: string, runId: string): { ready: Promise<void>; stop
     if (e.status === 'start') {
       startsOf.set(scenario, (startsOf.get(scenario) ?? 0) + 1);
       if (attack && scenario !== attack.scenario) attackOverlaps.push(`${scenario} started during ${attack.scenario}'s attack`);
-      if (scenario.startsWith('EX-') && startsOf.get(scenario) === 2) { attack = { scenario, id: e.id }; attacks++; }
+      if (scenario.startsWith('EX-') && startsOf.get(scenario) === 3) { attack = { scenario, id: e.id }; attacks++; }
     } else if (attack && e.id === attack.id) attack = undefined;
     running += e.status === 'start' ? 1 : -1;
     most = Math.max(most, running);
