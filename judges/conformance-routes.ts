@@ -7,7 +7,6 @@ import type { Found } from './conformance-probes.js';
 
 export interface RouteRequest { method: string; path: string; body?: unknown; websocket: boolean }
 
-/** "API>=1.42: GET /a; WS GET /b?x=1; POST /c {json}" with {placeholders} filled from `subst`. */
 const API_GATE = /^API\s*>=\s*([0-9.]+):\s*/;
 
 /** The API version a route step's "API>=x.y:" gate asks for, if any. */
@@ -15,6 +14,7 @@ export function minApiOf(text: string): string | undefined {
   return API_GATE.exec(text.trim())?.[1];
 }
 
+/** "API>=1.42: GET /a; WS GET /b?x=1; POST /c {json}" with {placeholders} filled from `subst`. */
 export function parseRequests(text: string, subst: Record<string, string>): { minApi?: string; requests: RouteRequest[] } {
   let rest = text.trim();
   const minApi = minApiOf(rest);

@@ -23,7 +23,7 @@ When('the platform is probed for {string}', doc(
 ), async function (this: KeelhaulWorld, name: string) {
   const probe = probeFor(name, checkId(this));
   if (!probe) throw new Error(`no probe is named "${name}", and none is written for ${checkId(this)} (probes: ${Object.keys(PROBES).join('; ')})`);
-  await runProbe(this, probe);
+  await runProbe(this, probe, name);
 });
 planProbes('the platform is probed for {string}', prefetchProbe);
 

@@ -145,11 +145,26 @@ async function send(world: KeelhaulWorld, req: ProbeRequest, fill: (s: string) =
 }
 
 /**
- * Answers of probes run ahead by the probe plan (support/probe-plan.ts), by scenario: each is read
- * once, by the scenario it was run for; one that failed is run again by the scenario itself.
+ * Answers of probes and route checks run ahead by the probe plan (support/probe-plan.ts), by
+ * scenario and step text: each is read once, by the scenario it was run for; one that failed reads
+ * as nothing, so the scenario runs it again itself.
  */
-const answersAhead = new Map<string, Promise<Answer[]>>();
-const aheadKey = (world: KeelhaulWorld) => `${world.parameters.runId}\n${world.scenarioId}`;
+const answersAhead = new Map<string, Promise<unknown>>();
+const aheadKey = (world: KeelhaulWorld, text: string) => `${world.parameters.runId}\n${world.scenarioId}\n${text}`;
+
+/** Run `answers` in a plan world and keep them for the scenario's step of this text. */
+async function keepAhead(world: KeelhaulWorld, text: string, answers: Promise<unknown>): Promise<void> {
+  answersAhead.set(aheadKey(world, text), answers);
+  await answers;
+}
+
+/** What the plan got for this scenario's step of this text (once), or undefined. */
+async function takeAhead<T>(world: KeelhaulWorld, text: string): Promise<T | undefined> {
+  const key = aheadKey(world, text);
+  const ahead = answersAhead.get(key) as Promise<T> | undefined;
+  answersAhead.delete(key);
+  return ahead?.catch(() => undefined);
+}
 
 /**
  * The probe plan's share of "the platform is probed for ...": the probe's container and requests,
@@ -160,17 +175,12 @@ const aheadKey = (world: KeelhaulWorld) => `${world.parameters.runId}\n${world.s
 export async function prefetchProbe(world: KeelhaulWorld, name: unknown): Promise<void> {
   const probe = probeFor(String(name), checkId(world));
   if (!probe?.container) return;
-  const pending = probeAnswers(world, probe);
-  answersAhead.set(aheadKey(world), pending);
-  await pending;
+  await keepAhead(world, String(name), probeAnswers(world, probe));
 }
 
 /** Run one probe: its container, its requests in order (or what the plan already got), its judge. */
-export async function runProbe(world: KeelhaulWorld, probe: Probe): Promise<void> {
-  const key = aheadKey(world);
-  const ahead = answersAhead.get(key);
-  answersAhead.delete(key);
-  const answers = (ahead && await ahead.catch(() => undefined)) || await probeAnswers(world, probe);
+export async function runProbe(world: KeelhaulWorld, probe: Probe, name: string): Promise<void> {
+  const answers = await takeAhead<Answer[]>(world, name) ?? await probeAnswers(world, probe);
   record(world, probe.judge(answers, { scheme: world.platform.url.split(':')[0]! }), answers);
 }
 
@@ -199,21 +209,12 @@ async function probeAnswers(world: KeelhaulWorld, probe: Probe): Promise<Answer[
  * scenario judges the answers. A route gated on a newer API than negotiated is left to the scenario.
  */
 export async function prefetchRoutes(world: KeelhaulWorld, text: unknown): Promise<void> {
-  const pending = routeAnswers(world, String(text));
-  routesAhead.set(routesKey(world, String(text)), pending);
-  await pending;
+  await keepAhead(world, String(text), routeAnswers(world, String(text)));
 }
-
-/** Answers to route steps run ahead by the plan, by scenario and request text; each is read once. */
-const routesAhead = new Map<string, Promise<RouteAnswer[] | 'too-new'>>();
-const routesKey = (world: KeelhaulWorld, text: string) => `${aheadKey(world)}\n${text}`;
 
 /** Send a route step's requests (or read what the plan got) and judge them as present or missing. */
 export async function askRoutes(world: KeelhaulWorld, text: string): Promise<void> {
-  const key = routesKey(world, text);
-  const ahead = routesAhead.get(key);
-  routesAhead.delete(key);
-  const answers = (ahead && await ahead.catch(() => undefined)) || await routeAnswers(world, text);
+  const answers = await takeAhead<RouteAnswer[] | 'too-new'>(world, text) ?? await routeAnswers(world, text);
   if (answers === 'too-new') {
     world.notApplicable(`the route needs API ${minApiOf(text)}; the negotiated version is ${world.parameters.apiVersion}`);
   }
