@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRefusal, type RawResponse } from '../adapters/platform/docker-client.js';
 import type { ConformanceObservation } from '../judges/conformance.js';
-import { judgeOption, judgeRefusedOption, OPTION_PROBE, OPTIONS, parseFacts } from '../judges/conformance-options.js';
+import { judgeOption, judgeRefusedOption, OPTION_PROBE, OPTIONS, parseFacts, type OptionDef } from '../judges/conformance-options.js';
 import { created, probeFor, short, type Answer, type Found, type Probe, type ProbeRequest } from '../judges/conformance-probes.js';
 import { apiAtLeast, judgeRoutes, minApiOf, parseRequests, type RouteAnswer } from '../judges/conformance-routes.js';
 import { portVantage } from './port-vantage.js';
@@ -174,8 +174,18 @@ async function takeAhead<T>(world: KeelhaulWorld, text: string): Promise<T | und
  */
 export async function prefetchProbe(world: KeelhaulWorld, name: unknown): Promise<void> {
   const probe = probeFor(String(name), checkId(world));
-  if (!probe?.container) return;
+  if (!probe || !(probe.container || startsContainer(probe))) return;
   await keepAhead(world, String(name), probeAnswers(world, probe));
+}
+
+/**
+ * A probe whose first request creates or runs a container (C16's health check waits for its first
+ * check to run, C9's VolumesFrom starts two sources): worth running ahead. One that creates a volume
+ * is not (a named volume is an object some platforms bill for, left to the scenario).
+ */
+function startsContainer(probe: Probe): boolean {
+  const first = probe.requests[0];
+  return typeof first === 'object' && ('create' in first || 'run' in first);
 }
 
 /** Run one probe: its container, its requests in order (or what the plan already got), its judge. */
@@ -256,31 +266,48 @@ function optionContainer(world: KeelhaulWorld, def: (typeof OPTIONS)[string], va
 
 /**
  * The probe plan's share of "a container is created with ... set to ..." (support/probe-plan.ts):
- * the option's run-to-completion container, exactly as the step asks for it. Nothing for an option
- * that needs a running container or a free host port found at the time.
+ * the option's run-to-completion container, exactly as the step asks for it; for an option that
+ * needs a running container (C12's published port, found free at the time), the same container
+ * started, inspected and kept for the scenario (removed with the plan world once inspected).
  */
 export async function prefetchOptionContainer(world: KeelhaulWorld, option: unknown, asked: unknown): Promise<void> {
   const def = OPTIONS[String(option)];
-  if (!def || def.running || def.freeHostPort) return;
-  await world.runCached(optionContainer(world, def, String(asked)), 30_000);
+  if (!def) return;
+  if (def.running) await keepAhead(world, runningKey(String(option), String(asked)), optionValue(world, def, String(asked)).then((value) => runningOption(world, def, value)));
+  else if (!def.freeHostPort) await world.runCached(optionContainer(world, def, String(asked)), 30_000);
+}
+
+const runningKey = (option: string, asked: string) => `running option ${option}=${asked}`;
+
+/** The value as the container gets it: "free:80" becomes a host port free at this moment where the port lives. */
+async function optionValue(world: KeelhaulWorld, def: OptionDef, asked: string): Promise<string> {
+  const [host, port] = asked.split(':');
+  return def.freeHostPort && host === 'free' ? `${await portVantage(world).freePort()}:${port}` : asked;
+}
+
+/** A running container with the option: its value, inspect, and the host port inspect says was bound. */
+async function runningOption(world: KeelhaulWorld, def: OptionDef, value: string): Promise<{ value: string; inspect: Json; facts: Record<string, string> }> {
+  const id = await world.startContainer({ ...optionContainer(world, def, value), cmd: ['sleep', '60'] });
+  const inspect = await world.platform.inspectContainer(id, world.signal);
+  const port = value.split(':')[1];
+  const bound = inspect.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
+  return { value, inspect, facts: bound ? { published: `${bound.HostPort}:${port}` } : {} };
 }
 
 /** Create a container with one option, read it back and look from inside (judges/conformance-options.ts). */
 export async function createWithOption(world: KeelhaulWorld, option: string, asked: string): Promise<void> {
   const def = OPTIONS[option];
   if (!def) throw new Error(`unknown option "${option}" (known: ${Object.keys(OPTIONS).join(', ')})`);
-  const [host, port] = asked.split(':');
-  const value = def.freeHostPort && host === 'free' ? `${await portVantage(world).freePort()}:${port}` : asked;
+  // What the plan saw of the running container (a refusal is not kept: the scenario meets it itself).
+  const ahead = def.running ? await takeAhead<Awaited<ReturnType<typeof runningOption>>>(world, runningKey(option, asked)) : undefined;
+  const value = ahead?.value ?? await optionValue(world, def, asked);
   const spec = optionContainer(world, def, value);
   const hostConfig = spec.hostConfig;
   let inspect: Json;
   let facts: Record<string, string> = {};
   try {
     if (def.running) {
-      const id = await world.startContainer({ ...spec, cmd: ['sleep', '60'] });
-      inspect = await world.platform.inspectContainer(id, world.signal);
-      const bound = inspect.NetworkSettings?.Ports?.[`${port}/tcp`]?.[0];
-      if (bound) facts.published = `${bound.HostPort}:${port}`;
+      ({ inspect, facts } = ahead ?? await runningOption(world, def, value));
     } else {
       // Read-only and the same for every asker: shared with the probe plan, which may have run it already.
       const result = await world.runCached(spec, 30_000);
