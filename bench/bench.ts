@@ -135,6 +135,20 @@ for (const engine of engines) {
         repeats, log),
       target: 1.3,
     };
+    // The same keelhaul runs against cucumber-js writing the report formats every keelhaul run writes
+    // (DESIGN.md Reports: messages, JUnit, cucumber JSON, Allure results), into a folder of its own:
+    // how much of the ratio above is the reports' price, and how much is keelhaul's own work
+    // (platform preflight, authoring dry run, probe image, reaper, sweep, summary.json, report.html).
+    log(`bench: ${engine}: start-up, the user's own step file, against cucumber-js writing the same reports`);
+    const reports = join(user, 'cucumber-reports');
+    r.startupUserStepsSameReports = {
+      ...await pair(
+        () => measured(process.execPath, [BIN, 'run', 'user.feature', '--require', 'user-steps.mjs', '--target', target, '--reports', join(work, 'r-user'), '--run-id', nextRunId()], user),
+        () => measured(process.execPath, [CUCUMBER, 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary',
+          '--format', `message:${join(reports, 'messages.ndjson')}`, '--format', `junit:${join(reports, 'junit.xml')}`, '--format', `json:${join(reports, 'cucumber.json')}`,
+          '--format', `allure-cucumberjs/reporter:${join(reports, 'allure.log')}`, '--format-options', JSON.stringify({ resultsDir: join(reports, 'allure-results') })], user),
+        repeats, log),
+    };
   }
 
   // Isolation + hardening serial, each run followed by the raw floor for as many containers as that
@@ -258,6 +272,7 @@ for (const [engine, r] of Object.entries<any>(results.engines)) {
   const own = r.startupOwnSteps;
   if (own) rows.push(`  start-up, keelhaul's own steps: keelhaul ${own.keelhaulMs.toFixed(0)} ms vs cucumber-js ${own.cucumberMs.toFixed(0)} ms = ${own.ratio}x (target <= 1.3x)`);
   rows.push(...pairRows('start-up, the user\'s own step file', r.startupUserSteps, 1.3));
+  if (r.startupUserStepsSameReports) rows.push(...pairRows('the same, against cucumber-js writing the same report formats (messages, JUnit, JSON, Allure)', r.startupUserStepsSameReports, 1.3).map((line, i) => (i === 0 ? line.replace(/ \(target <= [\d.]+x\)/, '') : line)));
   if (r.floor) rows.push(`  container floor: ${r.floor.serialMs} ms serial, ${r.floor.in4Ms} ms each with 4 in flight`);
   if (r.containerScenario) rows.push(`  per container scenario: ${r.containerScenario.perScenarioMs} ms = floor + ${r.containerScenario.overheadMs} ms (target <= 20 ms)`);
   if (r.image) {
