@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
-import { PlatformClient, callTimeoutFromEnv, closeCreationGate, configureCallTimeouts, settleCreations, type CallTimeouts, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
+import { PlatformClient, callTimeoutFromEnv, closeCreationGate, configureCallTimeouts, onFirstCreation, settleCreations, type CallTimeouts, type ConnectedPlatform } from '../adapters/platform/docker-client.js';
 import { resolveConnection, resolvePeerConnection } from '../adapters/platform/connection.js';
 import { ensureProbeImage, DEFAULT_PROBE_IMAGE } from '../adapters/platform/probe-image.js';
 import { KeelhaulError, UsageError, oneLine } from '../judges/errors.js';
@@ -25,7 +25,7 @@ import { writeReportHtmlOrWarn } from './report-html.js';
 import { otherRuns, sweep } from './sweep.js';
 import { resetAllureResults } from './allure-report.js';
 import { inferRunner, locateRunner } from './runner.js';
-import { startReaper, type Reaper } from './reaper.js';
+import { onDemandReaper, startReaper, type Reaper } from './reaper.js';
 import { claimInterrupts, exitCodeOnSignal, markInterruptedForChildren, type InterruptSignal } from '../support/signals.js';
 import { planShard, type ShardPlan } from './shard.js';
 import type { ShardSpec } from '../judges/shard.js';
@@ -202,10 +202,14 @@ export async function runSuite(options: RunOptions): Promise<number> {
   // Triton refuses: sdc-docker lib/endpoints/images.js:67) when it is merely slow.
   const imageSource = await ensureProbeImage(platform.client, options.image, process.env, Math.max(30_000, timeouts.provisioningMs));
   if (imageSource === 'seeded') log(`keelhaul: seeded probe image ${options.image} from the local static busybox`);
-  // The reaper, before the first object exists (locateRunner's helper container is the first): if this
-  // process dies without sweeping, it sweeps.
+  // The reaper, before the first object exists (locateRunner's helper container is the first when
+  // one is needed): if this process dies without sweeping, it sweeps. A serial run starts it with its
+  // process's first create (a run that creates nothing needs none); parallel workers create in
+  // processes of their own, so a parallel run starts it now.
   await interrupt.unlessInterrupted();
-  const reaper = startReaper({ runId, target: options.target ?? '', apiVersion: platform.negotiation.version, logPath: join(reportsDir, 'reaper.log'), log });
+  const reaper = onDemandReaper(() => startReaper({ runId, target: options.target ?? '', apiVersion: platform.negotiation.version, logPath: join(reportsDir, 'reaper.log'), log }));
+  if (options.parallel > 0) reaper.start();
+  else onFirstCreation(() => reaper.start());
   interrupt.reaper = reaper;
   // Where keelhaul runs is measured (a helper container, ~0.3 s) only when a selected step can reach a published port.
   const measureRunner = [...ourStepFilesUsed(envelopes, options.cwd)].some((f) => STEP_FILES_REACHING_PUBLISHED_PORTS.includes(f));
@@ -288,6 +292,7 @@ export async function runSuite(options: RunOptions): Promise<number> {
     log(`keelhaul: warning: end-of-run sweep failed: ${oneLine(error)}`);
     return undefined;
   });
+  onFirstCreation(undefined);
   // Swept: the reaper may go. (A sweep that failed leaves it to try once more when this process ends.)
   if (swept && swept.failures.length === 0) await reaper.release();
   if (swept && swept.removed.containers + swept.removed.networks + swept.removed.volumes > 0) {

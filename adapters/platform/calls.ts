@@ -43,6 +43,15 @@ export function closeCreationGate(): void {
   creationGateClosed = true;
 }
 
+/**
+ * Called once, synchronously, just before this process's first create goes out: a run starts its
+ * reaper there (run/run.ts), so that one whose scenarios create nothing does not pay for it.
+ */
+let beforeFirstCreation: (() => void) | undefined;
+export function onFirstCreation(hook: (() => void) | undefined): void {
+  beforeFirstCreation = hook;
+}
+
 /** Create calls still on the wire: an interrupted run waits for them (bounded) before it sweeps. */
 const creationsInFlight = new Set<Promise<unknown>>();
 
@@ -52,6 +61,9 @@ const creationsInFlight = new Set<Promise<unknown>>();
  */
 export function gatedCreation<T>(refused: string, create: () => Promise<T>): Promise<T> {
   if (creationGateClosed) return Promise.reject(new Error(`keelhaul is shutting down: ${refused}`));
+  const first = beforeFirstCreation;
+  beforeFirstCreation = undefined;
+  first?.();
   const creation = create();
   creationsInFlight.add(creation);
   const done = () => creationsInFlight.delete(creation);

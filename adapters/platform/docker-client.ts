@@ -23,7 +23,7 @@ import * as networksVolumes from './networks-volumes.js';
 import * as images from './images.js';
 import * as labelled from './labelled.js';
 
-export { callTimeoutFromEnv, DEFAULT_CALL_TIMEOUT_MS, configureCallTimeouts, currentCallTimeouts, closeCreationGate, settleCreations, type CallTimeouts } from './calls.js';
+export { callTimeoutFromEnv, DEFAULT_CALL_TIMEOUT_MS, configureCallTimeouts, currentCallTimeouts, closeCreationGate, onFirstCreation, settleCreations, type CallTimeouts } from './calls.js';
 export { PlatformTimeout, PlatformRefusal, HijackRefused, isRefusal } from './errors.js';
 export type { RawRequest, RawResponse } from './raw-http.js';
 export type { ContainerSpec, ProcessResult, RunResult } from './containers.js';

@@ -142,6 +142,29 @@ describe('parent death, SIGKILL and the reaper', () => {
     assert.ok(!existsSync(join(cwd, 'reports', 'reaper.log')), 'the reaper had nothing to do');
   });
 
+  test('a serial run that creates nothing starts no reaper (it starts with the first create)', { timeout: 120_000 }, async () => {
+    const runId = testRunId('nothing');
+    const cwd = project({
+      'quiet.feature': 'Feature: quiet\n  Scenario: a step that creates nothing\n    Given the user waits a moment\n',
+      'quiet-steps.mjs': "import { Given } from '@cucumber/cucumber';\nGiven('the user waits a moment', () => new Promise((r) => setTimeout(r, 2000)));\n",
+    });
+    const running = runKeelhaul(['run', 'quiet.feature', '--require', 'quiet-steps.mjs', '--target', DOCKER, '--run-id', runId], { cwd });
+    let done = false;
+    void running.finally(() => { done = true; });
+    const seen = new Set<string>();
+    let looks = 0;
+    while (!done && looks < 200) {
+      for (const p of processesOfRun(runId)) seen.add(p.cmd);
+      looks++;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const r = await running;
+    assert.equal(r.exitCode, 0, r.stderr);
+    assert.ok(looks > 20, `the run was looked at ${looks} times only`);
+    assert.ok([...seen].some((cmd) => /main\.js run/.test(cmd)), `keelhaul itself was seen: ${JSON.stringify([...seen])}`);
+    assert.deepEqual([...seen].filter((cmd) => /reaper/.test(cmd)), [], 'a reaper was started for a run that created nothing');
+  });
+
   test('a machine that died (keelhaul and its reaper killed): the next run warns, `clean --run` removes the dead run\'s objects', { timeout: 180_000 }, async () => {
     const runId = testRunId('dead');
     const cwd = workload();
