@@ -22,7 +22,7 @@ import { resolveConnection } from '../adapters/platform/connection.js';
 import { differences, imageSuite, nativeSuite, removeWorkspaces } from '../test/helpers/image.js';
 import { benchFleet, fleetRows } from './fleet.js';
 import {
-  containerFloorTotal, countingCreates, isoHardRows, leftovers, measured, median, outcomesOf, pair, pairRows, runHasOption, suiteRows, summaryOf, userProject,
+  aloneScenarios, containerFloorTotal, countingCreates, isoHardRows, leftovers, measured, median, outcomesOf, pair, pairRows, runHasOption, suiteRows, summaryOf, userProject,
 } from './speed.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -156,7 +156,8 @@ for (const engine of engines) {
   if (parts.has('isohard')) {
     const rounds = quick ? 1 : 3;
     const walls: number[] = [], floors: number[] = [], ratios: number[] = [], cpu: number[] = [], rss: number[] = [], timing: number[] = [], exits = new Set<number | null>();
-    let containers = 0, concurrency = 1, scenarios = 0;
+    let containers = 0, concurrency = 1, scenarios = 0, aloneContainers = 0;
+    const bounds: number[] = [], boundRatios: number[] = [];
     await containerFloorTotal(client, 2, 1); // warm the engine's image and layer caches
     for (let i = 0; i < rounds; i++) {
       log(`bench: ${engine}: isolation + hardening serial, round ${i + 1} of ${rounds}`);
@@ -173,13 +174,18 @@ for (const engine of engines) {
       walls.push(run.wallMs); floors.push(floor); ratios.push(run.wallMs / floor); cpu.push(run.cpuMs); rss.push(run.peakRssMiB); exits.add(run.status);
       // The @timing scenarios (network reachability) run with the probe plan paused, one container
       // life and nc timeout after another: their own time, from summary.json, is part of the limit.
-      timing.push((summary?.scenarios ?? []).filter((s: any) => s.tags?.includes('@timing')).reduce((sum: number, s: any) => sum + s.durationMs, 0));
+      const alone = aloneScenarios(summary, counted.byScenario);
+      timing.push(alone.ms);
+      // The lower bound: what runs alone, plus the raw floor of the other scenarios' containers at the plan's concurrency.
+      const restFloor = alone.otherContainers > 0 ? await containerFloorTotal(client, alone.otherContainers, concurrency) : 0;
+      bounds.push(alone.ms + restFloor); boundRatios.push(run.wallMs / (alone.ms + restFloor)); aloneContainers = alone.containers;
     }
     r.isoHard = {
       wallMs: Math.round(median(walls)), floorMs: Math.round(median(floors)), floorRatio: +median(ratios).toFixed(2), containers, concurrency, scenarios,
       cpuMs: Math.round(median(cpu)), peakRssMiB: +median(rss).toFixed(1), exits: [...exits], rounds, probeArgs,
-      timingMs: Math.round(median(timing)),
-      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2), timingMs: timing[i] })),
+      timingMs: Math.round(median(timing)), timingContainers: aloneContainers,
+      lowerBoundMs: Math.round(median(bounds)), lowerBoundRatio: +median(boundRatios).toFixed(2),
+      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2), timingMs: timing[i], lowerBoundMs: Math.round(bounds[i]!) })),
       targets: { wallMs: 8000, floorRatio: 1.3 },
     };
   }
@@ -189,13 +195,20 @@ for (const engine of engines) {
     log(`bench: ${engine}: default suite serial without @slow`);
     const runId = nextRunId();
     const reports = join(work, `r-suite-${engine}`);
-    const { result: run, containers } = await countingCreates(target, runId,
+    const { result: run, containers, byScenario } = await countingCreates(target, runId,
       () => measured(process.execPath, [BIN, 'run', '--tags', 'not @slow', '--target', target, '--reports', reports, '--run-id', runId, ...probeArgs], work));
     const summary = summaryOf(reports);
     const { outcomes, counts } = outcomesOf(summary);
+    // The same lower bound as isolation + hardening's: what runs alone (ports, noisy neighbours,
+    // network @timing, attacks and examples) plus the floor of the other containers at the plan's concurrency.
+    const alone = aloneScenarios(summary, byScenario);
+    const concurrency = Number(summary?.probePlan?.concurrency) || 1;
+    const restFloor = alone.otherContainers > 0 ? await containerFloorTotal(client, alone.otherContainers, concurrency) : 0;
     r.suite = {
       wallMs: Math.round(run.wallMs), cpuMs: Math.round(run.cpuMs), peakRssMiB: +run.peakRssMiB.toFixed(1), exitCode: run.status,
       containers, scenarios: summary?.scenarios?.length ?? 0, counts, outcomes, probeArgs, target: { wallMs: 40_000 },
+      alone: { ms: alone.ms, scenarios: alone.scenarios, containers: alone.containers }, otherContainers: alone.otherContainers, concurrency,
+      otherFloorMs: Math.round(restFloor), lowerBoundMs: Math.round(alone.ms + restFloor),
     };
   }
 

@@ -3,6 +3,7 @@
 // `/usr/bin/time -f '%e %U %S %M'`, which gives its CPU time (user + sys) and its peak RSS, and each
 // ratio compares two sides measured alternately (ABBA) within the same bench run, because these
 // machines are shared and noisy and a figure from another run would compare two different loads.
+import { planPauseOf } from '../support/probe-plan.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
@@ -130,18 +131,42 @@ export async function containerFloorTotal(client: PlatformClient, count: number,
 }
 
 /** Count the containers created with the label keelhaul.run=runId from now until stop() (test/helpers/events.ts). */
-export function watchCreates(target: string, runId: string): { ready: Promise<void>; stop: () => Promise<number> } {
+export function watchCreates(target: string, runId: string): { ready: Promise<void>; stop: () => Promise<{ creates: number; byScenario: Map<string, number> }> } {
   let creates = 0;
-  const watch = watchEvents(target, { type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }, () => { creates++; });
-  return { ready: watch.ready, stop: async () => { await watch.stop(); return creates; } };
+  const byScenario = new Map<string, number>();
+  const watch = watchEvents(target, { type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }, (e) => {
+    creates++;
+    const scenario = String(e.Actor?.Attributes?.['keelhaul.scenario'] ?? '');
+    byScenario.set(scenario, (byScenario.get(scenario) ?? 0) + 1);
+  });
+  return { ready: watch.ready, stop: async () => { await watch.stop(); return { creates, byScenario }; } };
 }
 
-/** A run's container count by watching the events while `run` lasts. */
-export async function countingCreates<T>(target: string, runId: string, run: () => Promise<T>): Promise<{ result: T; containers: number }> {
+/** A run's container count (and per scenario ID, from the containers' keelhaul.scenario label) by watching the events while `run` lasts. */
+export async function countingCreates<T>(target: string, runId: string, run: () => Promise<T>): Promise<{ result: T; containers: number; byScenario: Map<string, number> }> {
   const watch = watchCreates(target, runId);
   await watch.ready;
   const result = await run();
-  return { result, containers: await watch.stop() };
+  const { creates, byScenario } = await watch.stop();
+  return { result, containers: creates, byScenario };
+}
+
+/**
+ * The scenarios of a run that keep the probe plan paused from their start to their end
+ * (support/probe-plan.ts planPauseOf: @timing, noisy neighbours, ports; attacks and examples, which
+ * stop it taking new work at their start): they run alone, one after the other, by design. Their
+ * time (summary.json) and the containers the other scenarios made give a run's lower bound: that
+ * time plus the raw floor of the other containers at the plan's concurrency.
+ */
+export function aloneScenarios(summary: any, byScenario: Map<string, number>): { ms: number; scenarios: number; containers: number; otherContainers: number } {
+  const alone = (summary?.scenarios ?? []).filter((s: any) => planPauseOf(s.tags ?? [], false) !== 'never');
+  const ids = new Set<string>(alone.map((s: any) => String(s.id).replace(/#\d+$/, '')));
+  let containers = 0, otherContainers = 0;
+  for (const [scenario, n] of byScenario) {
+    if (ids.has(scenario)) containers += n;
+    else otherContainers += n;
+  }
+  return { ms: alone.reduce((sum: number, s: any) => sum + s.durationMs, 0), scenarios: alone.length, containers, otherContainers };
 }
 
 /**
@@ -210,11 +235,15 @@ export function isoHardRows(r: any): string[] {
     `  isolation + hardening serial (not @slow/@deep): ${fmtS(r.wallMs)} (target <= 8 s); ${r.containers} containers, floor ${fmtS(r.floorMs)} at ${r.concurrency} in flight = ${r.floorRatio}x (target <= 1.3x); ` +
       `${r.cpuMs} ms CPU, ${r.peakRssMiB} MiB; ${r.scenarios} scenarios, exit ${r.exits.join(',')}; median of ${r.rounds}`,
     ...(r.timingMs !== undefined ? [`    of which the @timing scenarios (network reachability, the probe plan paused): ${fmtS(r.timingMs)}`] : []),
+    ...(r.lowerBoundMs !== undefined ? [`    lower bound: those ${fmtS(r.timingMs)} + the floor of the other ${r.containers - (r.timingContainers ?? 0)} containers at ${r.concurrency} in flight = ${fmtS(r.lowerBoundMs)}; wall / lower bound = ${r.lowerBoundRatio}x`] : []),
   ];
 }
 
 export function suiteRows(r: any): string[] {
   if (!r) return [];
   const counts = Object.entries<number>(r.counts).map(([k, v]) => `${v} ${k}`).join(', ');
-  return [`  default suite serial (not @slow): ${fmtS(r.wallMs)} (target <= 40 s); ${r.scenarios} scenarios (${counts}); ${r.containers} containers; ${r.cpuMs} ms CPU, ${r.peakRssMiB} MiB; exit ${r.exitCode}`];
+  return [
+    `  default suite serial (not @slow): ${fmtS(r.wallMs)} (target <= 40 s); ${r.scenarios} scenarios (${counts}); ${r.containers} containers; ${r.cpuMs} ms CPU, ${r.peakRssMiB} MiB; exit ${r.exitCode}`,
+    ...(r.lowerBoundMs !== undefined ? [`    lower bound: ${r.alone.scenarios} scenarios that run alone (ports, noisy neighbours, @timing, attacks, examples) ${fmtS(r.alone.ms)} + the floor of the other ${r.otherContainers} containers at ${r.concurrency} in flight ${fmtS(r.otherFloorMs)} = ${fmtS(r.lowerBoundMs)}; wall / lower bound = ${(r.wallMs / r.lowerBoundMs).toFixed(2)}x`] : []),
+  ];
 }
