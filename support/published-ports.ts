@@ -218,8 +218,11 @@ export async function checkNothingCreated(world: KeelhaulWorld): Promise<void> {
 /** PORT-05: N token servers on ephemeral host ports; every one must start. */
 export async function publishEphemeral(world: KeelhaulWorld, count: number, containerPort: number, hostIp: string): Promise<void> {
   if (count < 2 || count > 10) throw new Error(`ask for 2 to 10 containers, not ${count}`);
-  for (let i = 1; i <= count; i++) {
-    const attempt = await publish(world, `E${i}`, hostIp, '', containerPort);
+  // All at once: the allocator must hand out distinct ports to requests that race, as a pipeline's
+  // parallel jobs make them (and six publications one after the other cost ~1.5 s more here).
+  const attempts = await Promise.all(Array.from({ length: count }, (_, i) => publish(world, `E${i + 1}`, hostIp, '', containerPort)));
+  for (const [index, attempt] of attempts.entries()) {
+    const i = index + 1;
     if (!attempt.started || !attempt.endpoint) {
       observeAttempt(world, attempt);
       throw new Finding(`ephemeral publication ${i} of ${count} failed: ${attempt.error?.raw ?? 'no host port in inspect'} (class ${attempt.error?.class ?? 'n/a'})`);
@@ -231,9 +234,11 @@ export async function publishEphemeral(world: KeelhaulWorld, count: number, cont
 
 /** PORT-05: every published address answers its own token. */
 export async function checkEachAnswers(world: KeelhaulWorld): Promise<void> {
+  const served = Object.values(ports(world).served);
+  const answers = await Promise.all(served.map((s) => portVantage(world).waitFor(s.endpoint.host, s.endpoint.port, SERVE_DEADLINE_MS)));
   const wrong: string[] = [];
-  for (const s of Object.values(ports(world).served)) {
-    const answer = await portVantage(world).waitFor(s.endpoint.host, s.endpoint.port, SERVE_DEADLINE_MS);
+  for (const [i, s] of served.entries()) {
+    const answer = answers[i]!;
     if (!answer.ok) wrong.push(`${s.name} at ${s.endpoint.host}:${s.endpoint.port}: ${answer.error}`);
     else if (!answer.body.includes(s.token)) wrong.push(`${s.name} at ${s.endpoint.host}:${s.endpoint.port} answered "${answer.body.trim().slice(0, 60)}"`);
   }
