@@ -17,8 +17,7 @@
 // label, as for any scenario. A scenario that measures timing or interaction (noisy neighbours,
 // ports, network reachability: anything not planned, outside the three planned families or tagged
 // @timing) pauses the plan while it runs, so no probe competes with what it measures; an attack
-// scenario stops it taking new work at its start and waits, when it launches its attack, for what
-// the plan still had in flight (`planPauseOf`).
+// scenario pauses it from the moment it launches its attack (`planPauseOf`).
 // This module holds the registry, the plan's shape and its execution, and has no cucumber hooks and
 // no World (so run/run.ts can collect the plan before cucumber loads the support code, and the unit
 // tests can run it with fake worlds); the hooks that start, pause and stop it are in
@@ -43,9 +42,8 @@ export interface PlannedScenario {
 const PLAN_SAFE_TAGS = ['@isolation', '@hardening', '@conformance'];
 /**
  * The families whose scenarios measure nothing until they launch an attack (its tool's scan, its
- * nc timeouts): the plan takes no new work from their start, finishes what it has in flight while
- * they set up their target or find they do not apply, and is quiet once the attack is launched
- * (World.quietPlan waits for it).
+ * nc timeouts): the plan goes on while they set up their target or find they do not apply, and
+ * pauses when the attack is launched (World.quietPlan).
  */
 const PAUSE_AT_ATTACK_TAGS = ['@attacks', '@examples'];
 
@@ -63,9 +61,8 @@ export function plannerFor(pattern: string): Planner | undefined {
 export const planKey = (uri: string, scenarioId: string): string => `${uri}#${scenarioId}`;
 
 /**
- * Pure: when does this scenario pause the plan? `scenario`: from its start to its end, waiting for
- * what is in flight before it runs a step; `attack`: from its start to its end, waiting for what is
- * in flight only when it launches an attack; `never`.
+ * Pure: when does this scenario pause the plan? `scenario`: from its start to its end; `attack`:
+ * from the moment it launches an attack to its end; `never`.
  */
 export function planPauseOf(tags: string[], planned: boolean): 'scenario' | 'attack' | 'never' {
   if (tags.includes('@timing')) return 'scenario';
