@@ -160,7 +160,7 @@ export async function countingCreates<T>(target: string, runId: string, run: () 
  */
 export function aloneScenarios(summary: any, byScenario: Map<string, number>): { ms: number; scenarios: number; containers: number; otherContainers: number } {
   const alone = (summary?.scenarios ?? []).filter((s: any) => planPauseOf(s.tags ?? [], false) !== 'never');
-  const ids = new Set<string>(alone.map((s: any) => String(s.id).replace(/#\d+$/, '')));
+  const ids = new Set<string>(alone.map((s: any) => String(s.id)));
   let containers = 0, otherContainers = 0;
   for (const [scenario, n] of byScenario) {
     if (ids.has(scenario)) containers += n;
