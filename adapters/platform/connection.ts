@@ -19,8 +19,14 @@ export interface ResolveInput {
   readFile?: (path: string) => Buffer;
 }
 
+/**
+ * Asked with bigint stats on purpose: node's realpathSync (the ES module resolver's, too) reads the
+ * shared array a plain statSync fills, and while it still holds a socket's mode it stops resolving
+ * symbolic links (nodejs/node#51142). A user's step file importing '@cucumber/cucumber' through a
+ * linked node_modules (pnpm's layout) then got a second copy of cucumber, one with no Given.
+ */
 function isSocket(path: string): boolean {
-  try { return statSync(path).isSocket(); } catch { return false; }
+  try { return statSync(path, { bigint: true }).isSocket(); } catch { return false; }
 }
 
 /** Local sockets tried in order when nothing names a target. */

@@ -3,7 +3,7 @@
 // create (started before the run) is still there.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ENGINES, ROOT, api, containerExists, foreignContainer, labelledContainers, project, reachable, removeContainer, runKeelhaul,
@@ -177,5 +177,28 @@ describe('exit codes that need no platform', () => {
     const cwd = project({ 'features/baseline.feature': BASELINE });
     const r = await runKeelhaul(['run', 'features', '--target', 'unix:///nonexistent/docker.sock'], { cwd });
     assert.equal(r.exitCode, 4, r.stderr);
+  });
+});
+
+// No --target, no DOCKER_HOST: the engine is found by its socket (a stat of /var/run/docker.sock).
+// A user's step file whose '@cucumber/cucumber' comes through a linked node_modules (pnpm's layout,
+// or a link to a shared install) must still get keelhaul's cucumber: a plain statSync of the socket
+// left node resolving modules without following links (nodejs/node#51142), and the file's Given was
+// a second cucumber's, undefined ("cannot load step definitions: Given is not a function", exit 2).
+describe('the local engine found by its socket', () => {
+  const LOCAL = 'unix:///var/run/docker.sock';
+
+  test("a user's step file through a linked node_modules runs against it", async () => {
+    assert.ok(await reachable(LOCAL), `no engine at ${LOCAL}: run scripts/engines.sh up`);
+    const cwd = project({
+      'user.feature': "Feature: user steps\n  Scenario: a step of the user's own\n    Given the user's step does nothing\n",
+      'user-steps.mjs': "import { Given } from '@cucumber/cucumber';\nGiven(\"the user's step does nothing\", function () {});\n",
+    });
+    symlinkSync(join(ROOT, 'node_modules'), join(cwd, 'node_modules'), 'dir');
+    // An empty DOCKER_HOST names nothing (adapters/platform/connection.ts): the sockets are looked for.
+    const r = await runKeelhaul(['run', 'user.feature', '--require', 'user-steps.mjs'], { cwd, env: { DOCKER_HOST: '' } });
+    assert.equal(r.exitCode, 0, r.stdout + r.stderr);
+    assert.equal(r.summary.target.url, LOCAL);
+    assert.deepEqual(r.summary.scenarios.map((s: { outcome: string }) => s.outcome), ['pass']);
   });
 });
