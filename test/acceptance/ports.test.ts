@@ -4,7 +4,8 @@
 // - Podman 4.3: no hijack and collisions classified with Podman's words ("cannot listen on the TCP
 //   port"); see the Podman test for the loopback block it really has.
 // - the hijack fixture (test/fixtures/hijack), a platform whose port front-end routes a second
-//   binding's traffic to the newest container: the hijack scenarios are findings (exit 1).
+//   binding's traffic to the newest container: the hijack scenarios are findings (exit 1); with its
+//   broken ephemeral allocator (duplicateEphemeral), PORT-05 is.
 // - the Triton fixture (per-container IPs): the same scenarios pass, both containers on their own address.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -169,6 +170,30 @@ describe('ports family on a platform that misroutes a second binding (hijack fix
     assert.match(s.get('PORT-01')![0].reason, /did not detect the collision/);
     // A port held by another process is refused by the fixture as by Docker: that check still passes.
     assert.equal(s.get('PORT-03')![0].outcome, 'pass', JSON.stringify(s.get('PORT-03')));
+  });
+});
+
+// PORT-05's weakness: an allocator that promises one ephemeral address to two containers. The same
+// six racing publications pass on Docker above (six distinct ports, each answering its own token).
+describe('ports family on a platform whose ephemeral allocator hands a port out twice (hijack fixture)', () => {
+  let fixture: HijackFixture;
+  before(async () => {
+    fixture = await startHijackFixture({ upstreamSocket: DOCKER.replace(/^unix:\/\//, ''), duplicateEphemeral: true });
+  });
+  after(async () => {
+    await fixture?.close();
+  });
+
+  test('PORT-05 is a finding: six racing publications promised three addresses, each to two containers', async () => {
+    const r = await run(fixture.url, ['--tags', '@PORT-05'], DOCKER);
+    assert.equal(r.exitCode, 1, `${r.stdout}\n${r.stderr}`);
+    const port05 = byId(r.summary).get('PORT-05')![0];
+    assert.equal(port05.outcome, 'finding', JSON.stringify(port05));
+    assert.match(port05.reason, /the same published address was allocated twice/);
+    // Six publications, three addresses: the evidence names each twice.
+    const addresses = port05.observations.ephemeral.map((e: string) => e.split('=')[1]);
+    assert.equal(addresses.length, 6);
+    assert.equal(new Set(addresses).size, 3, addresses.join(', '));
   });
 });
 
