@@ -8,7 +8,8 @@
 //   pass -> passed · finding -> failed (Allure: product defect) · error -> broken (test defect)
 //   not-applicable -> skipped · inconclusive -> unknown; the reason becomes the status message.
 // Failed steps use the same classification (judges/classify.ts), so the step icons agree.
-import AllureCucumberReporter from 'allure-cucumberjs/reporter';
+import { createRequire } from 'node:module';
+import type AllureCucumberReporterType from 'allure-cucumberjs/reporter';
 import { classifyFailure } from '../judges/classify.js';
 import { OUTCOME_MEDIA_TYPE } from '../support/parameters.js';
 
@@ -26,6 +27,11 @@ interface ReporterInternals {
   parseStatus(result: StepResult): string | undefined;
   onTestCaseFinished(data: { testCaseStartedId: string }): void;
 }
+// Its CommonJS build, on purpose: the ES module build imports @cucumber/messages and allure-js-commons
+// as ES modules, a second copy of each (and of class-transformer) beside the CommonJS ones cucumber
+// has loaded, ~45 ms against ~13 ms of every run's start-up (bench/README.md). Same code either way.
+// (Its module.exports is the class itself.)
+const AllureCucumberReporter = createRequire(import.meta.url)('allure-cucumberjs/reporter') as typeof AllureCucumberReporterType;
 // These members are private in allure-cucumberjs's types; they are where statuses are decided.
 const Base = AllureCucumberReporter as unknown as new (options: unknown) => ReporterInternals;
 
