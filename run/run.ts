@@ -15,7 +15,7 @@ import type { KeelhaulParameters } from '../support/parameters.js';
 import { STEP_FILES_REACHING_PUBLISHED_PORTS, type RunnerReport } from '../support/port-vantage.js';
 import { buildRunConfiguration, findStepProblems, formatProblem, loadPlan, nullStream, ourStepFilesUsed } from './cucumber-config.js';
 import { defaultProbeConcurrency, planOfRun } from './probe-plan.js';
-import type { MatchableStep, ProbePlan } from '../support/probe-plan.js';
+import { planReport, type MatchableStep, type ProbePlan } from '../support/probe-plan.js';
 import { OutcomeTracker } from './outcome-tracker.js';
 import { NoFeatureFiles } from './feature-files.js';
 import { loadProfile, resolveProfileOption } from './profiles.js';
@@ -341,7 +341,8 @@ function buildSummary(base: { runId: string; startedAt: Date; profile: any; plat
     command: process.argv.slice(2),
     skipped: base.skipped,
     // How many scenarios had probes run ahead, and how many at a time (support/probe-plan.ts).
-    probePlan: base.probePlan ? { concurrency: base.probePlan.concurrency, scenarios: base.probePlan.scenarios.length } : { concurrency: 0, scenarios: 0 },
+    // The counts are this process's: a serial run's (a parallel run plans nothing).
+    probePlan: base.probePlan ? { concurrency: base.probePlan.concurrency, scenarios: base.probePlan.scenarios.length, ...planReport } : { concurrency: 0, scenarios: 0 },
     ...(base.shard ? { shard: { index: base.shard.spec.index, total: base.shard.spec.total, selectionSize: base.shard.selectionSize, scenarios: base.shard.ids.length, balancedBy: base.shard.balancedBy } } : {}),
   };
 }

@@ -6,6 +6,7 @@ import { OUTCOMES, exitMeaning, type Outcome, type OutcomeCounts } from '../judg
 import { boundReason } from './console.js';
 import type { RunnerReport } from '../support/port-vantage.js';
 import { OBSERVATION } from '../judges/observation-keys.js';
+import type { planReport } from '../support/probe-plan.js';
 
 export interface RunSummary {
   run: string;
@@ -23,8 +24,11 @@ export interface RunSummary {
   skipped: Array<{ name: string; location: string; tag: string; reason: string }>;
   /** `--shard i/n`: which part of a selection of selectionSize scenarios this run was (run/shard.ts). */
   shard?: { index: number; total: number; selectionSize: number; scenarios: number; balancedBy: 'duration' | 'count' };
-  /** The probe plan (support/probe-plan.ts): how many scenarios had probes run ahead, at most `concurrency` at a time (0: none). */
-  probePlan?: { concurrency: number; scenarios: number };
+  /**
+   * The probe plan (support/probe-plan.ts): how many scenarios had probes run ahead, at most
+   * `concurrency` at a time (0: none), and what it did (planReport there says what each count is).
+   */
+  probePlan?: { concurrency: number; scenarios: number } & Partial<typeof planReport>;
 }
 
 export function writeSummary(summary: RunSummary, reportsDir: string): void {

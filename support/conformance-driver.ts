@@ -11,6 +11,7 @@ import type { ConformanceObservation } from '../judges/conformance.js';
 import { judgeOption, judgeRefusedOption, OPTION_PROBE, OPTIONS, parseFacts, type OptionDef } from '../judges/conformance-options.js';
 import { created, probeFor, short, type Answer, type Found, type Probe, type ProbeRequest } from '../judges/conformance-probes.js';
 import { apiAtLeast, judgeRoutes, minApiOf, parseRequests, type RouteAnswer } from '../judges/conformance-routes.js';
+import { planReport } from './probe-plan.js';
 import { portVantage } from './port-vantage.js';
 import type { KeelhaulWorld } from './world.js';
 import { OBSERVATION } from '../judges/observation-keys.js';
@@ -163,7 +164,10 @@ async function takeAhead<T>(world: KeelhaulWorld, text: string): Promise<T | und
   const key = aheadKey(world, text);
   const ahead = answersAhead.get(key) as Promise<T> | undefined;
   answersAhead.delete(key);
-  return ahead?.catch(() => undefined);
+  const answers = await ahead?.catch(() => undefined);
+  // Counted here for the probes a plan ran for (summary.json probePlan): the scenario runs the rest itself.
+  if (ahead) planReport[answers === undefined ? 'ranByScenario' : 'readAhead']++;
+  return answers;
 }
 
 /**

@@ -6,11 +6,14 @@
 // it ran ahead for: it sees the refusal it would have met itself a moment later, and the entry is
 // gone after that, so whoever asks again asks the platform again.
 import { isRefusal, type ContainerSpec, type RunResult } from '../adapters/platform/docker-client.js';
+import { planReport } from './probe-plan.js';
 
 export class ProbeCache {
   private readonly entries = new Map<string, Promise<RunResult>>();
   /** Refusals met ahead, kept for one asker. */
   private readonly refusedAhead = new Set<string>();
+  /** Entries a plan world started: the first scenario to read one read a probe run ahead. */
+  private readonly startedAhead = new Set<string>();
   hits = 0;
 
   static keyOf(spec: ContainerSpec): string {
@@ -25,15 +28,21 @@ export class ProbeCache {
     const cached = this.entries.get(key);
     if (cached) {
       this.hits++;
+      if (!options.ahead && this.startedAhead.delete(key)) planReport.readAhead++;
       if (this.refusedAhead.delete(key)) this.entries.delete(key);
       return cached;
     }
+    if (options.ahead) this.startedAhead.add(key);
+    else planReport.ranByScenario++;
     const pending = run();
     this.entries.set(key, pending);
     pending.catch((error: unknown) => {
       if (this.entries.get(key) !== pending) return;
       if (options.ahead && isRefusal(error)) this.refusedAhead.add(key);
-      else this.entries.delete(key);
+      else {
+        this.entries.delete(key);
+        this.startedAhead.delete(key);
+      }
     });
     return pending;
   }

@@ -24,6 +24,16 @@
 // support/probe-plan-hooks.ts.
 import type { KeelhaulWorld } from './world.js';
 
+/**
+ * What the plan did in this process, for summary.json's probePlan: scenarios whose probes all ran
+ * ahead (`prefetched`), ended early (an error: the scenario runs them itself), or were reached by the
+ * run before the plan got to them (`reachedFirst`); and, of the probes scenarios asked for, how many
+ * were read from a run ahead (`readAhead`) and how many the scenario had to run itself
+ * (`ranByScenario`: not planned, reached first, or failed ahead). A plan that works shows
+ * readAhead high and ranByScenario low; each ranByScenario is a container a scenario waited for.
+ */
+export const planReport = { prefetched: 0, endedEarly: 0, reachedFirst: 0, readAhead: 0, ranByScenario: 0 };
+
 /** What a planned step prefetches: called with a plan world and the step's arguments. */
 export type Planner = (world: KeelhaulWorld, ...args: unknown[]) => Promise<unknown>;
 
@@ -120,7 +130,10 @@ export class PlanExecution {
       // Another lane may have taken the last scenario while this one waited out a pause.
       if (this.stopped || this.next >= this.plan.scenarios.length) return;
       const scenario = this.plan.scenarios[this.next++]!;
-      if (this.reached.has(scenario.key)) continue;
+      if (this.reached.has(scenario.key)) {
+        planReport.reachedFirst++;
+        continue;
+      }
       const task = this.prefetch(scenario);
       this.running.add(task);
       await task;
@@ -134,9 +147,11 @@ export class PlanExecution {
     try {
       for (const step of scenario.steps) await plannerFor(step.pattern)?.(handle.world, ...step.args);
       this.tally.done++;
+      planReport.prefetched++;
     } catch {
       // Whatever went wrong happens again in the scenario itself, which judges it (nothing failed is cached).
       this.tally.ended++;
+      planReport.endedEarly++;
     } finally {
       await handle.dispose().catch(() => undefined);
       this.worlds.delete(handle);

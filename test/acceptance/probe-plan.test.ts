@@ -94,6 +94,9 @@ test('hardening options, conformance checks and routes on Docker: probes run ahe
   assert.deepEqual(asked!.plan, { concurrency: 0, scenarios: 0 });
   assert.equal(ahead!.plan.concurrency, 3);
   assert.ok(ahead!.plan.scenarios > 60, `${ahead!.plan.scenarios} scenarios planned`);
+  // What the plan did: most planned scenarios prefetched, and their probes read by the scenarios.
+  assert.ok(ahead!.plan.prefetched > ahead!.plan.scenarios / 2, `only ${ahead!.plan.prefetched} of ${ahead!.plan.scenarios} planned scenarios prefetched: ${JSON.stringify(ahead!.plan)}`);
+  assert.ok(ahead!.plan.readAhead > ahead!.plan.ranByScenario, `scenarios ran more probes themselves than they read from the plan: ${JSON.stringify(ahead!.plan)}`);
   // Serial without the plan, a scenario's own containers: at most three at once (VolumesFrom's two sources
   // and the container using them).
   assert.ok(asked!.most <= 3, `without the plan ${asked!.most} containers ran at once`);
