@@ -157,7 +157,7 @@ for (const engine of engines) {
     const rounds = quick ? 1 : 3;
     const walls: number[] = [], floors: number[] = [], ratios: number[] = [], cpu: number[] = [], rss: number[] = [], timing: number[] = [], exits = new Set<number | null>();
     let containers = 0, concurrency = 1, scenarios = 0, aloneContainers = 0;
-    const bounds: number[] = [], boundRatios: number[] = [];
+    const bounds: number[] = [], boundRatios: number[] = [], created: number[] = [], plans: unknown[] = [];
     await containerFloorTotal(client, 2, 1); // warm the engine's image and layer caches
     for (let i = 0; i < rounds; i++) {
       log(`bench: ${engine}: isolation + hardening serial, round ${i + 1} of ${rounds}`);
@@ -168,6 +168,9 @@ for (const engine of engines) {
       const run = counted.result;
       const summary = summaryOf(reports);
       containers = counted.containers;
+      // Creates seen on the event stream, and what the plan did (summary.json probePlan): a count that
+      // moves between rounds with the plan's counts steady is the event stream's, not keelhaul's.
+      created.push(counted.containers); plans.push(summary?.probePlan);
       concurrency = Number(summary?.probePlan?.concurrency) || 1;
       scenarios = summary?.scenarios?.length ?? 0;
       const floor = containers > 0 ? await containerFloorTotal(client, containers, concurrency) : NaN;
@@ -185,7 +188,7 @@ for (const engine of engines) {
       cpuMs: Math.round(median(cpu)), peakRssMiB: +median(rss).toFixed(1), exits: [...exits], rounds, probeArgs,
       timingMs: Math.round(median(timing)), timingContainers: aloneContainers,
       lowerBoundMs: Math.round(median(bounds)), lowerBoundRatio: +median(boundRatios).toFixed(2),
-      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2), timingMs: timing[i], lowerBoundMs: Math.round(bounds[i]!) })),
+      perRound: walls.map((w, i) => ({ wallMs: Math.round(w), floorMs: Math.round(floors[i]!), ratio: +ratios[i]!.toFixed(2), timingMs: timing[i], lowerBoundMs: Math.round(bounds[i]!), containers: created[i], probePlan: plans[i] })),
       targets: { wallMs: 8000, floorRatio: 1.3 },
     };
   }
@@ -208,7 +211,7 @@ for (const engine of engines) {
       wallMs: Math.round(run.wallMs), cpuMs: Math.round(run.cpuMs), peakRssMiB: +run.peakRssMiB.toFixed(1), exitCode: run.status,
       containers, scenarios: summary?.scenarios?.length ?? 0, counts, outcomes, probeArgs, target: { wallMs: 40_000 },
       alone: { ms: alone.ms, scenarios: alone.scenarios, containers: alone.containers }, otherContainers: alone.otherContainers, concurrency,
-      otherFloorMs: Math.round(restFloor), lowerBoundMs: Math.round(alone.ms + restFloor),
+      otherFloorMs: Math.round(restFloor), lowerBoundMs: Math.round(alone.ms + restFloor), probePlan: summary?.probePlan,
     };
   }
 
