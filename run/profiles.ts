@@ -1,12 +1,15 @@
 // Platform profiles: data files, validated against profiles/schema.json (DESIGN.md, Platform profiles).
 import type { Ajv as AjvClass, ErrorObject } from 'ajv';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import type { Fingerprint } from '../adapters/platform/fingerprint.js';
 import type { Profile } from '../judges/profile.js';
 import { UsageError } from '../judges/errors.js';
 import { packageRoot } from './paths.js';
+import { cacheDir } from './step-index.js';
 
 // The type lives in judges/ (below every layer that reads a profile); re-exported for run/'s callers.
 export type { Profile } from '../judges/profile.js';
@@ -46,14 +49,44 @@ export function loadProfileFile(path: string, trusted = false): Profile {
   }
   let data: unknown;
   try {
-    // yaml is loaded on the first YAML profile, not with every command that imports this module.
-    data = extname(path) === '.json' ? JSON.parse(text) : (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+    data = extname(path) === '.json' ? JSON.parse(text) : parseYamlCached(text);
   } catch (error) {
     throw new UsageError(`profile ${path}: not valid ${extname(path) === '.json' ? 'JSON' : 'YAML'}: ${String((error as Error).message).split('\n')[0]}`);
   }
   const errors = trusted ? [] : validate(data);
   if (errors.length > 0) throw new UsageError(`profile ${path}: invalid: ${describe(errors)}`);
   return { ...(data as Profile), source: path };
+}
+
+/**
+ * A YAML profile's data, kept as JSON in the cache folder under the hash of its text: parsing the
+ * shipped docker.yaml costs ~5 ms of every run's start-up, reading its JSON ~0.2 ms. A text that
+ * changed is a new key; data JSON cannot hold exactly (a YAML .inf, say) is not kept; a cache that
+ * cannot be read or written is no error.
+ */
+function parseYamlCached(text: string): unknown {
+  const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  let file: string | undefined;
+  try {
+    file = join(cacheDir(), `profile-${createHash('sha256').update(`yaml profile 1\n${text}`).digest('hex').slice(0, 32)}.json`);
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    // not cached yet
+  }
+  // yaml is loaded on the first YAML profile not in the cache, not with every command that imports this module.
+  const data: unknown = yaml().parse(text);
+  try {
+    const json = JSON.stringify(data);
+    if (file && json !== undefined && isDeepStrictEqual(JSON.parse(json), data)) {
+      mkdirSync(cacheDir(), { recursive: true });
+      const partial = `${file}.${process.pid}.tmp`;
+      writeFileSync(partial, json);
+      renameSync(partial, file);
+    }
+  } catch {
+    // no cache folder: parsed again next time
+  }
+  return data;
 }
 
 function isShipped(path: string): boolean {

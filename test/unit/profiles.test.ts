@@ -2,7 +2,7 @@
 // start-up), so they are validated here; users' profile files are validated on every load.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHIPPED_PROFILES, loadProfile, loadProfileFile, shippedProfilePath } from '../../run/profiles.js';
@@ -44,4 +44,36 @@ test('a user\'s profile file is validated, with the key named', () => {
   const missing = join(dir, 'missing.yaml');
   writeFileSync(missing, 'name: mine\n');
   assert.throws(() => loadProfile(missing), (e: Error) => e.name === 'UsageError' && /multiTenant/.test(e.message));
+});
+
+// A YAML profile's data is kept as JSON in the cache folder under the hash of its text (start-up):
+// the kept data is what the YAML says, a changed file is parsed anew, and data JSON cannot hold
+// exactly is not kept.
+test('YAML profiles are cached by their text: a change is never answered from the cache', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'keelhaul-profile-cache-'));
+  const cache = join(dir, 'cache');
+  const before = process.env.KEELHAUL_CACHE_DIR;
+  process.env.KEELHAUL_CACHE_DIR = cache;
+  try {
+    const file = join(dir, 'mine.yaml');
+    const kept = () => (existsSync(cache) ? readdirSync(cache).filter((f) => f.startsWith('profile-')) : []);
+    writeFileSync(file, 'name: mine\ndescription: first\nmultiTenant: false\n');
+    assert.equal(loadProfileFile(file).description, 'first');
+    assert.equal(kept().length, 1, 'the parsed data is kept');
+    assert.equal(loadProfileFile(file).description, 'first', 'and read back');
+    writeFileSync(file, 'name: mine\ndescription: second\nmultiTenant: false\n');
+    assert.equal(loadProfileFile(file).description, 'second', 'a changed text is parsed again');
+    assert.equal(kept().length, 2);
+    // .inf is Infinity in YAML and null in JSON: not kept, and still read right.
+    writeFileSync(file, 'name: mine\ndescription: third\nmultiTenant: false\ntimeouts:\n  callSeconds: .inf\n');
+    assert.equal(loadProfileFile(file, true).timeouts?.callSeconds, Infinity);
+    assert.equal(kept().length, 2, 'data JSON cannot hold is not kept');
+    assert.equal(loadProfileFile(file, true).timeouts?.callSeconds, Infinity);
+    // A shipped profile read through the cache is the same data as parsed from its YAML.
+    const shipped = loadProfileFile(shippedProfilePath('triton'), true);
+    assert.deepEqual(loadProfileFile(shippedProfilePath('triton'), true), shipped);
+  } finally {
+    if (before === undefined) delete process.env.KEELHAUL_CACHE_DIR;
+    else process.env.KEELHAUL_CACHE_DIR = before;
+  }
 });
