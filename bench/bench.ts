@@ -88,6 +88,22 @@ const results: any = {
   engines: {},
 };
 
+/** cucumber-js on the user's feature writing the report formats every keelhaul run writes (DESIGN.md Reports). */
+const cucumberReports = join(user, 'cucumber-reports');
+const cucumberWithReports = () => measured(process.execPath, [CUCUMBER, 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary',
+  '--format', `message:${join(cucumberReports, 'messages.ndjson')}`, '--format', `junit:${join(cucumberReports, 'junit.xml')}`, '--format', `json:${join(cucumberReports, 'cucumber.json')}`,
+  '--format', `allure-cucumberjs/reporter:${join(cucumberReports, 'allure.log')}`, '--format-options', JSON.stringify({ resultsDir: join(cucumberReports, 'allure-results') })], user);
+
+// The reports' price in cucumber-js itself (no platform: once, not per engine): cucumber-js writing
+// those formats against bare cucumber-js, on the same feature. Whatever writes them through
+// cucumber-js's formatters pays about this before it does any work of its own; 1.3x of bare leaves
+// (1.3 - this ratio) x bare's wall for everything else keelhaul does (bench/README.md).
+if (parts.has('userstartup')) {
+  log('bench: cucumber-js writing the report formats keelhaul writes, against bare cucumber-js');
+  results.reportsPrice = await pair(cucumberWithReports,
+    () => measured(process.execPath, [CUCUMBER, 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary'], user), repeats, log);
+}
+
 // `check` needs no platform: measured once, not per engine.
 if (parts.has('check')) {
   log('bench: keelhaul check vs cucumber-js --dry-run, with the user\'s step file');
@@ -140,14 +156,10 @@ for (const engine of engines) {
     // how much of the ratio above is the reports' price, and how much is keelhaul's own work
     // (platform preflight, authoring dry run, probe image, reaper, sweep, summary.json, report.html).
     log(`bench: ${engine}: start-up, the user's own step file, against cucumber-js writing the same reports`);
-    const reports = join(user, 'cucumber-reports');
     r.startupUserStepsSameReports = {
       ...await pair(
         () => measured(process.execPath, [BIN, 'run', 'user.feature', '--require', 'user-steps.mjs', '--target', target, '--reports', join(work, 'r-user'), '--run-id', nextRunId()], user),
-        () => measured(process.execPath, [CUCUMBER, 'user.feature', '--import', 'user-steps.mjs', '--format', 'summary',
-          '--format', `message:${join(reports, 'messages.ndjson')}`, '--format', `junit:${join(reports, 'junit.xml')}`, '--format', `json:${join(reports, 'cucumber.json')}`,
-          '--format', `allure-cucumberjs/reporter:${join(reports, 'allure.log')}`, '--format-options', JSON.stringify({ resultsDir: join(reports, 'allure-results') })], user),
-        repeats, log),
+        cucumberWithReports, repeats, log),
     };
   }
 
@@ -283,6 +295,11 @@ if (parts.has('fleet')) results.fleet = benchFleet({ root: ROOT, work, log, repe
 const allParts = ALL_PARTS.every((p) => parts.has(p));
 writeFileSync(join(ROOT, 'bench', allParts ? 'results.json' : `results-${[...parts].join('-')}.json`), JSON.stringify(results, null, 2) + '\n');
 const rows: string[] = [`machine: ${results.machine.cpus} x ${results.machine.model}, ${results.machine.memoryGiB} GiB, node ${results.machine.node}`];
+if (results.reportsPrice) {
+  const p = results.reportsPrice;
+  rows.push(`reports' price in cucumber-js: cucumber-js writing messages, JUnit, JSON and Allure ${p.keelhaul.wallMs} ms vs bare ${p.cucumber.wallMs} ms = ${p.ratio}x wall, ${p.cpuRatio}x CPU; ` +
+    `1.3x of bare leaves ${Math.round((1.3 - p.ratio) * p.cucumber.wallMs)} ms for all of keelhaul's own work; median of ${p.rounds}`);
+}
 for (const [engine, r] of Object.entries<any>(results.engines)) {
   rows.push('', `${engine}`);
   const own = r.startupOwnSteps;
