@@ -161,6 +161,24 @@ for (const engine of engines) {
         () => measured(process.execPath, [BIN, 'run', 'user.feature', '--require', 'user-steps.mjs', '--target', target, '--reports', join(work, 'r-user'), '--run-id', nextRunId()], user),
         cucumberWithReports, repeats, log),
     };
+    // The floor of the platform calls every run makes, whatever else it does: a node process asking
+    // /version and /info (the preflight), the probe image and the other runs' containers, and the
+    // sweep's three label lists, with node's own http client, against a node process that asks
+    // nothing. With the reports' price above, it bounds what any run that writes those reports and
+    // talks to the platform can cost against bare cucumber-js.
+    if (target.startsWith('unix://')) {
+      log(`bench: ${engine}: the platform calls every run makes, from a bare node process`);
+      const calls = join(work, 'platform-calls.mjs');
+      writeFileSync(calls, `import http from 'node:http';
+const ask = (path) => new Promise((resolve, reject) => http.get({ socketPath: ${JSON.stringify(target.replace(/^unix:\/\//, ''))}, path, headers: { host: 'docker' } }, (res) => { res.resume(); res.on('end', resolve); }).on('error', reject));
+const label = encodeURIComponent(JSON.stringify({ label: ['keelhaul.run=bench-nothing'] }));
+await Promise.all([ask('/version'), ask('/v1.41/info')]);
+await ask('/v1.41/images/busybox:latest/json');
+await ask('/v1.41/containers/json?all=1&filters=' + encodeURIComponent(JSON.stringify({ label: ['keelhaul.run'] })));
+await Promise.all([ask('/v1.41/containers/json?all=1&filters=' + label), ask('/v1.41/networks?filters=' + label), ask('/v1.41/volumes?filters=' + label)]);
+`);
+      r.platformCalls = await pair(() => measured(process.execPath, [calls], work), () => measured(process.execPath, ['-e', '0'], work), repeats, log);
+    }
   }
 
   // Isolation + hardening serial, each run followed by the raw floor for as many containers as that
@@ -305,6 +323,14 @@ for (const [engine, r] of Object.entries<any>(results.engines)) {
   const own = r.startupOwnSteps;
   if (own) rows.push(`  start-up, keelhaul's own steps: keelhaul ${own.keelhaulMs.toFixed(0)} ms vs cucumber-js ${own.cucumberMs.toFixed(0)} ms = ${own.ratio}x (target <= 1.3x)`);
   rows.push(...pairRows('start-up, the user\'s own step file', r.startupUserSteps, 1.3));
+  if (r.platformCalls && results.reportsPrice) {
+    const extra = r.platformCalls.keelhaul.wallMs - r.platformCalls.cucumber.wallMs;
+    const extraCpu = r.platformCalls.keelhaul.cpuMs - r.platformCalls.cucumber.cpuMs;
+    const bare = results.reportsPrice.cucumber;
+    rows.push(`  the platform calls every run makes (/version, /info, image, other runs, sweep), from bare node: +${extra} ms wall, +${extraCpu} ms CPU; with the reports' price: ` +
+      `${results.reportsPrice.ratio}x + ${(extra / bare.wallMs).toFixed(2)}x = ${(results.reportsPrice.ratio + extra / bare.wallMs).toFixed(2)}x of bare cucumber-js's wall ` +
+      `(CPU ${results.reportsPrice.cpuRatio}x + ${(extraCpu / bare.cpuMs).toFixed(2)}x) before any other work`);
+  }
   if (r.startupUserStepsSameReports) rows.push(...pairRows('the same, against cucumber-js writing the same report formats (messages, JUnit, JSON, Allure)', r.startupUserStepsSameReports, 1.3).map((line, i) => (i === 0 ? line.replace(/ \(target <= [\d.]+x\)/, '') : line)));
   if (r.floor) rows.push(`  container floor: ${r.floor.serialMs} ms serial, ${r.floor.in4Ms} ms each with 4 in flight`);
   if (r.containerScenario) rows.push(`  per container scenario: ${r.containerScenario.perScenarioMs} ms = floor + ${r.containerScenario.overheadMs} ms (target <= 20 ms)`);
