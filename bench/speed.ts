@@ -130,11 +130,20 @@ export async function containerFloorTotal(client: PlatformClient, count: number,
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-/** Count the containers created with the label keelhaul.run=runId from now until stop() (test/helpers/events.ts). */
+/**
+ * Count the containers created with the label keelhaul.run=runId from now until stop()
+ * (test/helpers/events.ts), each container once: Podman 4.3's event stream here sometimes delivers a
+ * run's create events twice (a run of isolation + hardening counted 122 with every scenario's count
+ * doubled, 61 in the runs before and after it, summary.json's probePlan the same in all four).
+ */
 export function watchCreates(target: string, runId: string): { ready: Promise<void>; stop: () => Promise<{ creates: number; byScenario: Map<string, number> }> } {
   let creates = 0;
   const byScenario = new Map<string, number>();
+  const seen = new Set<string>();
   const watch = watchEvents(target, { type: ['container'], event: ['create'], label: [`keelhaul.run=${runId}`] }, (e) => {
+    const id = String(e.Actor?.ID ?? e.id ?? '');
+    if (id && seen.has(id)) return;
+    if (id) seen.add(id);
     creates++;
     const scenario = String(e.Actor?.Attributes?.['keelhaul.scenario'] ?? '');
     byScenario.set(scenario, (byScenario.get(scenario) ?? 0) + 1);
