@@ -2,14 +2,14 @@
 import type { Ajv as AjvClass, ErrorObject } from 'ajv';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Fingerprint } from '../adapters/platform/fingerprint.js';
 import type { Profile } from '../judges/profile.js';
 import { UsageError } from '../judges/errors.js';
 import { packageRoot } from './paths.js';
-import { cacheDir } from './step-index.js';
+import { cacheDir, writeCacheFile } from './step-index.js';
 
 // The type lives in judges/ (below every layer that reads a profile); re-exported for run/'s callers.
 export type { Profile } from '../judges/profile.js';
@@ -65,7 +65,6 @@ export function loadProfileFile(path: string, trusted = false): Profile {
  * cannot be read or written is no error.
  */
 function parseYamlCached(text: string): unknown {
-  const yaml = () => createRequire(import.meta.url)('yaml') as typeof import('yaml');
   let file: string | undefined;
   try {
     file = join(cacheDir(), `profile-${createHash('sha256').update(`yaml profile 1\n${text}`).digest('hex').slice(0, 32)}.json`);
@@ -74,18 +73,10 @@ function parseYamlCached(text: string): unknown {
     // not cached yet
   }
   // yaml is loaded on the first YAML profile not in the cache, not with every command that imports this module.
-  const data: unknown = yaml().parse(text);
-  try {
-    const json = JSON.stringify(data);
-    if (file && json !== undefined && isDeepStrictEqual(JSON.parse(json), data)) {
-      mkdirSync(cacheDir(), { recursive: true });
-      const partial = `${file}.${process.pid}.tmp`;
-      writeFileSync(partial, json);
-      renameSync(partial, file);
-    }
-  } catch {
-    // no cache folder: parsed again next time
-  }
+  const data: unknown = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+  const json = JSON.stringify(data);
+  // Not kept (no cache folder, or data JSON cannot hold): parsed again next time.
+  if (file && json !== undefined && isDeepStrictEqual(JSON.parse(json), data)) writeCacheFile(file, json);
   return data;
 }
 

@@ -105,16 +105,25 @@ export function writeStepIndex(key: string, support: ISupportCodeLibrary, cwd: s
   }
   if (Object.keys(files).length === 0) return undefined;
   const index: StepIndex = { key, files };
+  // No cache folder: every run loads every step file, as before.
+  writeCacheFile(indexPath(key, env), JSON.stringify(index), env);
+  return index;
+}
+
+/**
+ * A file of the cache folder, written whole or not at all (a run reading it meanwhile sees the old or
+ * nothing). False when it cannot be written: a cache is never an error.
+ */
+export function writeCacheFile(path: string, text: string, env?: NodeJS.ProcessEnv): boolean {
   try {
-    const path = indexPath(key, env);
     mkdirSync(cacheDir(env), { recursive: true });
     const partial = `${path}.${process.pid}.tmp`;
-    writeFileSync(partial, JSON.stringify(index));
-    renameSync(partial, path); // whole or not at all: a run reading it meanwhile sees the old or nothing
+    writeFileSync(partial, text);
+    renameSync(partial, path);
+    return true;
   } catch {
-    // no cache folder: every run loads every step file, as before
+    return false;
   }
-  return index;
 }
 
 export interface IndexMatcher {
