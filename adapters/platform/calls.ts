@@ -130,6 +130,15 @@ export function bounded<T>(signal: AbortSignal, call: (abortSignal: AbortSignal)
   });
 }
 
+/** Resolves after ms, or rejects with the signal's reason as soon as it fires. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => { clearTimeout(timer); reject(abortReason(signal)); };
+    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 // ---- the call wrapper -------------------------------------------------------------------------
 
 export interface PlatformCall {
@@ -146,6 +155,12 @@ export interface PlatformCall {
   doneDespite?: (error: unknown) => boolean;
   /** Turn HTTP error answers into PlatformRefusal (default); false: only connection failures are translated. */
   refusals?: boolean;
+  /**
+   * A failure the platform is known to answer transiently, for which the same call is made again:
+   * at most `attempts` calls in all, `pauseMs` times the attempt number apart, all within the call's
+   * one bound (and each create still through the creation gate, so a signal stops the retries).
+   */
+  again?: { when: (error: unknown) => boolean; attempts: number; pauseMs: number };
 }
 
 /**
@@ -156,10 +171,18 @@ export function platformCall<T>(call: PlatformCall & { doneDespite?: undefined }
 export function platformCall<T>(call: PlatformCall, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T | undefined>;
 export async function platformCall<T>(call: PlatformCall, run: (abortSignal: AbortSignal) => Promise<T>): Promise<T | undefined> {
   const signal = call.timeoutMs === undefined && call.signal ? call.signal : signalFor(call.timeoutMs ?? callTimeouts.callMs, call.signal);
+  const once = () => (call.creates
+    ? gatedCreation(`no new ${call.creates}`, () => bounded(signal, run))
+    : bounded(signal, run));
   try {
-    return await (call.creates
-      ? gatedCreation(`no new ${call.creates}`, () => bounded(signal, run))
-      : bounded(signal, run));
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await once();
+      } catch (error) {
+        if (!call.again || attempt >= call.again.attempts || !call.again.when(error) || signal.aborted) throw error;
+        await pause(call.again.pauseMs * attempt, signal);
+      }
+    }
   } catch (error) {
     if (call.doneDespite?.(error)) return undefined;
     const failure = describeFailure(error, call.what, call.url);

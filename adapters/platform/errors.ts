@@ -24,6 +24,21 @@ export class PlatformRefusal extends Error {
 }
 
 /**
+ * Podman's network create failing on a race with the host's interfaces, not on anything asked: to
+ * pick a free subnet it lists the host's addresses (containers/common libnetwork/util
+ * getLiveNetworkSubnets, Go's net.InterfaceAddrs), which dumps links and addresses separately and
+ * fails with "route ip+net: no such network interface" when a veth came or went in between. Any
+ * other container started or removed on the host at that moment causes it (seen in CI, while a
+ * suite on Docker ran beside one on Podman). Nothing was created; the same create made again succeeds.
+ */
+export function isInterfaceListRace(error: unknown): boolean {
+  if (statusOf(error) !== 500) return false;
+  const e = error as StatusError;
+  const words = `${typeof e.json === 'string' ? e.json : e.json?.message ?? ''} ${e.message ?? ''}`;
+  return /route ip\+net: no such network interface/.test(words);
+}
+
+/**
  * Was this error the platform refusing (an HTTP error answer, not a lost connection)? With a
  * pattern, only when the platform's own words match it. The one way steps ask "was this refused?".
  */

@@ -2,11 +2,14 @@
 // not an error). Every dockerode call goes through platformCall (calls.ts).
 import { currentCallTimeouts, platformCall } from './calls.js';
 import type { EngineContext } from './engine-api.js';
-import { statusOf } from './errors.js';
+import { isInterfaceListRace, statusOf } from './errors.js';
 
 export async function createNetwork(ctx: EngineContext, name: string, labels: Record<string, string>, options: Record<string, unknown> = {}): Promise<string> {
   const network = await platformCall(
-    { what: 'create network', url: ctx.endpoint.url, timeoutMs: currentCallTimeouts().callMs, creates: 'networks' },
+    {
+      what: 'create network', url: ctx.endpoint.url, timeoutMs: currentCallTimeouts().callMs, creates: 'networks',
+      again: { when: isInterfaceListRace, attempts: 4, pauseMs: 100 },
+    },
     (abortSignal) => ctx.engine().createNetwork({ Name: name, Labels: labels, ...options, abortSignal }),
   );
   return network.id;

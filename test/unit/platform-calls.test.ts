@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PlatformRefusal, isRefusal } from '../../adapters/platform/docker-client.js';
 import { platformCall, bounded, settleCreations, closeCreationGate, gatedCreation } from '../../adapters/platform/calls.js';
-import { refusalFrom } from '../../adapters/platform/errors.js';
+import { isInterfaceListRace, refusalFrom } from '../../adapters/platform/errors.js';
+import { createNetwork } from '../../adapters/platform/networks-volumes.js';
+import type { EngineContext } from '../../adapters/platform/engine-api.js';
 
 const URL = 'unix:///x.sock';
 /** An error as docker-modem makes it for an HTTP error answer. */
@@ -56,6 +58,47 @@ test('answers that mean the work is done resolve; refusals: false leaves an erro
   const busy = modemError(500, '(HTTP code 500) server error - busy');
   await assert.rejects(platformCall({ what: 'kill container', url: URL, refusals: false }, async () => { throw busy; }), (e: unknown) => e === busy);
   assert.equal(await platformCall({ what: 'inspect container', url: URL }, async () => 'answer'), 'answer');
+});
+
+test('a known transient answer is asked again, bounded in attempts; any other answer fails at once', async () => {
+  // As docker-modem makes Podman 4.3's answer to a network create that raced the host's interfaces.
+  const race = () => modemError(500, '(HTTP code 500) server error - route ip+net: no such network interface', { cause: 'no such network interface', message: 'route ip+net: no such network interface', response: 500 });
+  assert.equal(isInterfaceListRace(race()), true);
+  assert.equal(isInterfaceListRace(modemError(500, '(HTTP code 500) server error - subnet 10.89.0.0/24 is already used')), false);
+  assert.equal(isInterfaceListRace(modemError(409, '(HTTP code 409) conflict - route ip+net: no such network interface')), false);
+  const again = { when: isInterfaceListRace, attempts: 4, pauseMs: 10 };
+
+  let calls = 0;
+  const id = await platformCall({ what: 'create network', url: URL, creates: 'networks', again }, async () => {
+    calls += 1;
+    if (calls < 3) throw race();
+    return { id: 'n1' };
+  });
+  assert.deepEqual([id, calls], [{ id: 'n1' }, 3]);
+
+  calls = 0;
+  await assert.rejects(platformCall({ what: 'create network', url: URL, creates: 'networks', again }, async () => { calls += 1; throw race(); }),
+    (e: unknown) => isRefusal(e, /no such network interface/) && e.message === 'create network: the platform answered 500: route ip+net: no such network interface');
+  assert.equal(calls, 4, 'four attempts, then the platform\'s answer');
+
+  calls = 0;
+  await assert.rejects(platformCall({ what: 'create network', url: URL, creates: 'networks', again }, async () => { calls += 1; throw modemError(500, '(HTTP code 500) server error - subnet in use'); }),
+    (e: unknown) => isRefusal(e, /subnet in use/));
+  assert.equal(calls, 1);
+
+  // createNetwork asks so (Podman 4.3 answered it 2 times in 500 creates while containers came and went on Docker).
+  calls = 0;
+  const engine = { createNetwork: async () => { calls += 1; if (calls === 1) throw race(); return { id: 'n2' }; } };
+  const ctx = { endpoint: { url: URL }, engine: () => engine } as unknown as EngineContext;
+  assert.equal(await createNetwork(ctx, 'kh-net', {}), 'n2');
+  assert.equal(calls, 2);
+
+  // The call's one bound covers the retries: a platform that keeps racing does not stretch it.
+  calls = 0;
+  const started = Date.now();
+  await assert.rejects(platformCall({ what: 'create network', url: URL, timeoutMs: 150, creates: 'networks', again: { ...again, attempts: 1_000, pauseMs: 100 } }, async () => { calls += 1; throw race(); }),
+    (e: Error) => e.name === 'PlatformTimeout');
+  assert.ok(Date.now() - started < 1_000 && calls < 5, `${calls} calls in ${Date.now() - started} ms`);
 });
 
 // Last: the gate is process-wide and stays closed.
