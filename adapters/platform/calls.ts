@@ -4,6 +4,7 @@
 // gate and the creates still on the wire (an interrupted run waits for them before it sweeps), and
 // `platformCall`, the one wrapper every dockerode call goes through.
 import { setMaxListeners } from 'node:events';
+import { setTimeout as pause } from 'node:timers/promises';
 import { describeFailure, refusalFrom } from './errors.js';
 
 /**
@@ -130,15 +131,6 @@ export function bounded<T>(signal: AbortSignal, call: (abortSignal: AbortSignal)
   });
 }
 
-/** Resolves after ms, or rejects with the signal's reason as soon as it fires. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => { clearTimeout(timer); reject(abortReason(signal)); };
-    const timer = setTimeout(() => { signal.removeEventListener('abort', onAbort); resolve(); }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 // ---- the call wrapper -------------------------------------------------------------------------
 
 export interface PlatformCall {
@@ -180,7 +172,7 @@ export async function platformCall<T>(call: PlatformCall, run: (abortSignal: Abo
         return await once();
       } catch (error) {
         if (!call.again || attempt >= call.again.attempts || !call.again.when(error) || signal.aborted) throw error;
-        await pause(call.again.pauseMs * attempt, signal);
+        await pause(call.again.pauseMs * attempt, undefined, { signal });
       }
     }
   } catch (error) {
